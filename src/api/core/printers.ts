@@ -1,0 +1,3 @@
+import type { TablePrinter } from '../resource-type.js';
+
+export const printers: Record<string, TablePrinter> = {};

@@ -1,0 +1,11 @@
+// discovery.k8s.io/v1 kinds.
+import type { ResourceType } from '../resource-type.js';
+import { strategies } from './strategy.js';
+import { printers } from './printers.js';
+
+const entries: Omit<ResourceType, 'strategy' | 'printer'>[] = [
+  { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', shortNames: [],
+    namespaced: true, hasStatus: false },
+];
+
+export const discoveryResources: ResourceType[] = entries.map((r) => ({ ...r, strategy: strategies[r.kind] ?? {}, printer: printers[r.kind] }));
