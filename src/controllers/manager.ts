@@ -1,0 +1,54 @@
+// Runs the control plane's controllers against one ApiClient.
+import type { ApiClient } from '../client/api-client.js';
+import type { ResourceRef } from '../client/resource-ref.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { NamespaceController } from './namespace-controller.js';
+import { NodeLifecycleController } from './node-lifecycle-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { JobController } from './job-controller.js';
+import { CronJobController } from './cronjob-controller.js';
+import { DaemonSetController } from './daemonset-controller.js';
+import { ReplicaSetController } from './replica-set-controller.js';
+import { DeploymentController } from './deployment-controller.js';
+
+export interface Controller {
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export interface ControllerManagerOptions {
+  client: ApiClient;
+  /** Every kind the server serves (the garbage collector and namespace deletion cover them all). */
+  kinds: ResourceRef[];
+  /** --node-monitor-grace-period in seconds (default 50). */
+  nodeMonitorGracePeriodSeconds?: number;
+}
+
+export class ControllerManager {
+  private readonly controllers: Controller[];
+
+  constructor(opts: ControllerManagerOptions) {
+    this.controllers = [
+      new GarbageCollector(opts.client, opts.kinds),
+      new NamespaceController(opts.client, opts.kinds.filter((k) => k.namespaced)),
+      new NodeLifecycleController(opts.client, { gracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds }),
+      new EndpointsController(opts.client),
+      new EndpointSliceController(opts.client),
+      new JobController(opts.client),
+      new CronJobController(opts.client),
+      new DaemonSetController(opts.client),
+      new ReplicaSetController(opts.client, 'ReplicaSet'),
+      new ReplicaSetController(opts.client, 'ReplicationController'),
+      new DeploymentController(opts.client),
+    ];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.start()));
+  }
+
+  stop(): void {
+    for (const c of this.controllers) c.stop();
+  }
+}

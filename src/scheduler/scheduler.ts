@@ -1,0 +1,142 @@
+// The scheduler: binds each pending pod to the best feasible node, or leaves it Pending with
+// PodScheduled=False and a FailedScheduling event saying why. Unschedulable pods are retried with
+// back-off and whenever nodes or pods change.
+import { nowTimestamp, type KubeObject } from '../api/object.js';
+import { ApiError } from '../api/status.js';
+import { podRequests } from '../api/pod-resources.js';
+import type { ApiClient } from '../client/api-client.js';
+import type { ResourceRef } from '../client/resource-ref.js';
+import { Informer, cacheKey } from '../client/informer.js';
+import { WorkQueue } from '../client/work-queue.js';
+import { EventRecorder } from '../client/event-recorder.js';
+import { NodeUsageIndex } from './node-usage.js';
+import { filterNode, scoreNode, unschedulableMessage } from './fit.js';
+
+const podsRef: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+const nodesRef: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+
+export const defaultSchedulerName = 'default-scheduler';
+
+export class Scheduler {
+  readonly pods: Informer;
+  readonly nodes: Informer;
+  private readonly queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
+  private readonly usage = new NodeUsageIndex();
+  /** Pods bound by us that the informer has not shown bound yet. */
+  private readonly assumed = new Map<string, string>();
+  private readonly unschedulable = new Set<string>();
+  private readonly events: EventRecorder;
+  private rotation = 0;
+
+  constructor(private readonly client: ApiClient) {
+    this.events = new EventRecorder(client, { component: defaultSchedulerName });
+    this.pods = new Informer(client, podsRef);
+    this.nodes = new Informer(client, nodesRef);
+    this.pods.on({
+      add: (p) => this.onPod(p),
+      update: (_o, p) => this.onPod(p),
+      delete: (p) => {
+        const key = cacheKey(p);
+        this.usage.remove(key);
+        this.assumed.delete(key);
+        this.retryUnschedulable();
+      },
+    });
+    this.nodes.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable() });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.nodes.start(), this.pods.start()]);
+    this.queue.run(1, (key) => this.scheduleOne(key));
+  }
+
+  stop(): void {
+    this.queue.stop();
+    this.pods.stop();
+    this.nodes.stop();
+  }
+
+  private onPod(pod: KubeObject): void {
+    const key = cacheKey(pod);
+    if (pod.spec?.nodeName) {
+      this.assumed.delete(key);
+      this.unschedulable.delete(key);
+      this.usage.set(key, pod);
+      return;
+    }
+    const assumedNode = this.assumed.get(key);
+    if (assumedNode) this.usage.set(key, pod, assumedNode);
+    else if (this.isOurs(pod)) this.queue.add(key);
+  }
+
+  private isOurs(pod: KubeObject): boolean {
+    return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? defaultSchedulerName) === defaultSchedulerName;
+  }
+
+  private retryUnschedulable(): void {
+    for (const key of this.unschedulable) this.queue.add(key);
+  }
+
+  private async scheduleOne(key: string): Promise<void> {
+    const [ns, name] = key.split('/');
+    const pod = this.pods.get(ns, name);
+    if (!pod || !this.isOurs(pod) || this.assumed.has(key)) return;
+    const nodes = this.nodes.list();
+    const requests = podRequests(pod.spec);
+    const failures: string[][] = [];
+    const feasible: KubeObject[] = [];
+    for (const node of nodes) {
+      const f = filterNode(pod, node, this.usage.usage(node.metadata.name!), requests);
+      if (f.length === 0) feasible.push(node);
+      else failures.push(f);
+    }
+    if (feasible.length === 0) {
+      this.unschedulable.add(key);
+      await this.reportUnschedulable(pod, unschedulableMessage(nodes.length, failures));
+      throw new Error('unschedulable'); // back-off retry, as upstream's podBackoffQ
+    }
+    const maxAffinity = (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+      .reduce((s: number, p: any) => s + (p.weight ?? 0), 0);
+    let best: KubeObject | undefined;
+    let bestScore = -Infinity;
+    // Start from a rotating offset so equal scores spread pods across nodes.
+    this.rotation = (this.rotation + 1) % feasible.length;
+    for (let i = 0; i < feasible.length; i++) {
+      const node = feasible[(i + this.rotation) % feasible.length];
+      const s = scoreNode(pod, node, this.usage.usage(node.metadata.name!), requests, maxAffinity);
+      if (s > bestScore) {
+        bestScore = s;
+        best = node;
+      }
+    }
+    const nodeName = best!.metadata.name!;
+    this.assumed.set(key, nodeName);
+    this.usage.set(key, pod, nodeName);
+    this.unschedulable.delete(key);
+    try {
+      await this.client.post(podsRef, ns, name, 'binding', {
+        apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      });
+      this.events.normal(pod, 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
+    } catch (e) {
+      this.assumed.delete(key);
+      this.usage.remove(key);
+      if (e instanceof ApiError && (e.code === 404 || e.code === 409)) return; // gone, or bound by someone else
+      throw e;
+    }
+  }
+
+  private async reportUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const current = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
+    if (current?.status !== 'False' || current.message !== message) {
+      const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: nowTimestamp() };
+      const others = (pod.status?.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled');
+      try {
+        await this.client.patch(podsRef, pod.metadata.namespace!, pod.metadata.name!, 'merge', { status: { conditions: [...others, condition] } }, { subresource: 'status' });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    this.events.warning(pod, 'FailedScheduling', message);
+  }
+}
