@@ -1,0 +1,79 @@
+// The node agent's runtime interface (DESIGN.md "Node runtime"): pod sandboxes and containers.
+// Implementations: host (plain processes) now; isolated (netns + bwrap) with pod networking.
+
+export interface SandboxConfig {
+  podUid: string;
+  namespace: string;
+  name: string;
+  hostname: string;
+  hostNetwork: boolean;
+}
+
+export interface Sandbox {
+  podUid: string;
+  /** The pod's IP (the node's address in the host runtime). */
+  ip: string;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface ContainerConfig {
+  podUid: string;
+  name: string;
+  /** Which start of this container this is (0 for the first); names its state directory. */
+  attempt: number;
+  command: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  mounts: Mount[];
+  /** The CRI-format log file for this start of the container (rotated at maxLogBytes). */
+  logPath: string;
+  maxLogBytes: number;
+  maxLogFiles: number;
+  memoryLimitBytes?: number;
+  cpuLimitMilli?: number;
+}
+
+export type ContainerState =
+  | { state: 'running'; pid: number; startedAt: Date }
+  | { state: 'exited'; pid: number; startedAt: Date; finishedAt: Date; exitCode: number; signal?: string; oomKilled: boolean }
+  | { state: 'unknown' };
+
+export interface ContainerHandle {
+  podUid: string;
+  name: string;
+  attempt: number;
+  pid: number;
+  startedAt: Date;
+  /** Resolves once the container has exited (also for re-adopted containers). */
+  exited: Promise<ContainerState & { state: 'exited' }>;
+}
+
+export interface ExecOptions {
+  command: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  tty?: boolean;
+  timeoutMs?: number;
+}
+
+export interface Runtime {
+  readonly name: 'host' | 'isolated';
+  createSandbox(cfg: SandboxConfig): Promise<Sandbox>;
+  removeSandbox(podUid: string): Promise<void>;
+  startContainer(cfg: ContainerConfig): Promise<ContainerHandle>;
+  /** Signal the container's process group. */
+  signal(podUid: string, name: string, attempt: number, signal: NodeJS.Signals): void;
+  /** Containers found in the state directory (running or exited), for re-adoption after a restart. */
+  listContainers(): Promise<ContainerHandle[]>;
+  /** Forget a container's state (after the pod is gone). */
+  removeContainer(podUid: string, name: string, attempt: number): Promise<void>;
+  /** Where a command run "inside" a container runs: its env, cwd and (isolated) namespaces. */
+  execCommand(podUid: string, name: string, opts: ExecOptions): { file: string; args: string[]; env: Record<string, string>; cwd?: string };
+  /** Whether memory/cpu limits are enforced; if not, the agent says so in an Event. */
+  readonly enforcesLimits: boolean;
+}

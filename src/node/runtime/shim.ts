@@ -1,0 +1,66 @@
+// The container shim: a short Perl program (perl-base is part of every Debian system) that outlives
+// the node agent, like conmon. It starts the container process in its own process group (and
+// cgroups), records its PID, writes its stdout/stderr as CRI-format log lines
+// (`<RFC3339Nano> stdout F <line>`) with size-based rotation, then waits for it and records the
+// exit code — so an agent restart loses neither running containers, nor output, nor exit codes.
+// Arguments: stateDir logPath maxLogBytes maxLogFiles cgroupProcsFiles(comma-separated or "-")
+//            workingDir(or "-") command...
+export const shimProgram = String.raw`
+use strict;
+use POSIX ();
+use IO::Select;
+use Time::HiRes ();
+my ($dir, $log, $maxBytes, $maxFiles, $cgroups, $cwd, @cmd) = @ARGV;
+sub put { my ($name, $text) = @_; open(my $f, '>', "$dir/$name.tmp") or die; print $f $text; close $f; rename("$dir/$name.tmp", "$dir/$name"); }
+pipe(my $outR, my $outW) or die;
+pipe(my $errR, my $errW) or die;
+my $pid = fork();
+defined $pid or die "fork: $!";
+if ($pid == 0) {
+  setpgrp(0, 0);
+  if ($cgroups ne '-') { for my $p (split /,/, $cgroups) { if (open(my $f, '>>', $p)) { print $f "$$\n"; close $f; } } }
+  $SIG{$_} = 'DEFAULT' for qw(TERM INT HUP QUIT PIPE CHLD);
+  close $outR; close $errR;
+  open(STDIN, '<', '/dev/null');
+  open(STDOUT, '>&', $outW); open(STDERR, '>&', $errW);
+  close $outW; close $errW;
+  if ($cwd ne '-' && !chdir($cwd)) { print STDERR "chdir $cwd: $!\n"; POSIX::_exit(128); }
+  exec { $cmd[0] } @cmd;
+  print STDERR "exec $cmd[0]: $!\n";
+  POSIX::_exit(127);
+}
+$SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT PIPE);
+close $outW; close $errW;
+put('pid', "$pid $$\n");
+open(my $lf, '>>', $log) or die "log $log: $!";
+sub stamp { my ($s, $us) = Time::HiRes::gettimeofday(); return POSIX::strftime('%Y-%m-%dT%H:%M:%S', gmtime($s)) . sprintf('.%06d000Z', $us); }
+sub rotate {
+  close $lf;
+  for (my $i = $maxFiles - 1; $i >= 1; $i--) { rename("$log.$i", "$log." . ($i + 1)) if -e "$log.$i"; }
+  unlink("$log.$maxFiles");
+  rename($log, "$log.1");
+  open($lf, '>>', $log) or die;
+}
+sub emit { my ($stream, $tag, $text) = @_; syswrite($lf, stamp() . " $stream $tag $text\n"); rotate() if $maxBytes > 0 && -s $lf > $maxBytes; }
+my %name = (fileno($outR) => 'stdout', fileno($errR) => 'stderr');
+my %buf = (stdout => '', stderr => '');
+my $sel = IO::Select->new($outR, $errR);
+while ($sel->count) {
+  for my $fh ($sel->can_read) {
+    my $s = $name{fileno($fh)};
+    my $n = sysread($fh, my $chunk, 65536);
+    if (!$n) {
+      emit($s, 'F', $buf{$s}) if length $buf{$s};
+      $buf{$s} = '';
+      $sel->remove($fh); close $fh; next;
+    }
+    $buf{$s} .= $chunk;
+    while ((my $i = index($buf{$s}, "\n")) >= 0) { emit($s, 'F', substr($buf{$s}, 0, $i)); substr($buf{$s}, 0, $i + 1) = ''; }
+    while (length($buf{$s}) > 16384) { emit($s, 'P', substr($buf{$s}, 0, 16384)); substr($buf{$s}, 0, 16384) = ''; }
+  }
+}
+waitpid($pid, 0);
+my $st = $?;
+my $sig = $st & 127;
+put('exit', ($sig ? 128 + $sig : ($st >> 8)) . " $sig\n");
+`;
