@@ -1,0 +1,93 @@
+// Starts the control plane in this process: storage, API server, bootstrap objects and controllers.
+// `nanokube up` and the integration tests both use it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultRegistry } from '../api/registry.js';
+import { ApiServer } from '../apiserver/server.js';
+import { ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
+import { SqliteStore } from '../storage/sqlite.js';
+import type { Store } from '../storage/store.js';
+import { LocalApiClient } from '../apiserver/local-client.js';
+import { NamespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
+import { ServiceAllocation, firstServiceIp } from '../apiserver/admission/service-allocation.js';
+import { ControllerManager } from '../controllers/manager.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { loadOrCreateSecrets } from './cluster-secrets.js';
+import { adminKubeconfig } from './kubeconfig.js';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  /** The name clients use in the kubeconfig's server URL (defaults to the bind address, or 127.0.0.1 for 0.0.0.0). */
+  advertiseHost?: string;
+  /** Service ClusterIP range (default 10.43.0.0/16, as k3s). */
+  serviceCidr?: string;
+  /** Use this store instead of the data directory's SQLite file (tests). */
+  store?: Store;
+}
+
+export interface ControlPlane {
+  server: ApiServer;
+  port: number;
+  url: string;
+  kubeconfigPath: string;
+  adminToken: string;
+  nodeToken: string;
+  caPem: string;
+  caKeyPem: string;
+  /** An in-process client with the server's full rights. */
+  client: LocalApiClient;
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const secrets = loadOrCreateSecrets(opts.dataDir, opts.bindAddress);
+  const store = opts.store ?? SqliteStore.open(path.join(opts.dataDir, 'state.db'));
+  const registry = defaultRegistry();
+  const server = new ApiServer({
+    registry,
+    store,
+    port: opts.port,
+    bindAddress: opts.bindAddress,
+    // The CA goes in the chain so that an agent can pin it on first contact.
+    tls: { certPem: secrets.serving.certPem + secrets.ca.certPem, keyPem: secrets.serving.keyPem, caPem: secrets.ca.certPem },
+    tokens: new Map([[secrets.adminToken, 'admin'], [secrets.nodeToken, 'system:node']]),
+    nodeToken: secrets.nodeToken,
+  });
+  server.service.addAdmission(new NamespaceLifecycle(() => server.service, registry));
+  server.service.addAdmission(new ServiceAllocation(() => server.service, { serviceCidr: opts.serviceCidr ?? '10.43.0.0/16', nodePortRange: [30000, 32767] }));
+  const port = await server.listen();
+  await ensureSystemNamespaces(server.service, registry);
+  await ensureKubernetesService(server.service, registry, firstServiceIp(opts.serviceCidr ?? '10.43.0.0/16'), port);
+  const client = new LocalApiClient(server.service, registry);
+  const controllers = new ControllerManager({ client, kinds: registry.all });
+  await controllers.start();
+  const scheduler = new Scheduler(client);
+  await scheduler.start();
+  const host = opts.advertiseHost ?? (opts.bindAddress === '0.0.0.0' || opts.bindAddress === '::' ? '127.0.0.1' : opts.bindAddress);
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const kubeconfigPath = path.resolve(opts.dataDir, 'kubeconfig');
+  fs.writeFileSync(kubeconfigPath, adminKubeconfig(url, secrets.ca.certPem, secrets.adminToken), { mode: 0o600 });
+  fs.chmodSync(kubeconfigPath, 0o600);
+  server.setReady(true);
+  return {
+    server,
+    port,
+    url,
+    kubeconfigPath,
+    adminToken: secrets.adminToken,
+    nodeToken: secrets.nodeToken,
+    caPem: secrets.ca.certPem,
+    caKeyPem: secrets.ca.keyPem,
+    client,
+    async stop() {
+      server.setReady(false);
+      controllers.stop();
+      scheduler.stop();
+      await server.close();
+      await store.close();
+    },
+  };
+}

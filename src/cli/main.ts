@@ -1,0 +1,119 @@
+// The `nanokube` command.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane } from './control-plane.js';
+import { startNode } from './node.js';
+import { createCertificateAuthority, issueCertificate } from '../apiserver/pki.js';
+import { HttpApiClient } from '../client/http-client.js';
+import { clusterCa } from './trust-on-first-use.js';
+import { primaryAddress } from '../node/node-info.js';
+
+const usage = `Usage:
+  nanokube up [--data-dir DIR] [--port N] [--bind-address A] [--node-name N]
+      Start a one-node cluster (API server, controllers, node agent) in this process.
+  nanokube agent --server URL --token T --node-name N [--data-dir D] [--address A] [--kubelet-port P]
+      Join another node to a cluster (T is the server's DIR/pki/node.token).
+`;
+
+async function agent(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      'node-name': { type: 'string', default: os.hostname() },
+      'data-dir': { type: 'string' },
+      address: { type: 'string', default: '127.0.0.1' },
+      'kubelet-port': { type: 'string', default: '0' },
+    },
+    strict: true,
+  });
+  if (!values.server || !values.token) throw new Error('--server and --token are required');
+  const nodeName = values['node-name']!;
+  const dataDir = values['data-dir'] ?? `.nanokube-agent-${nodeName}`;
+  const caPem = await clusterCa(values.server, dataDir);
+  const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}` });
+  const address = values.address!;
+  const ownCa = createCertificateAuthority(`nanokube-kubelet-${nodeName}`);
+  const node = await startNode({
+    client, nodeName, address, dataDir,
+    tls: issueCertificate(ownCa, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
+    token: values.token,
+    kubeletPort: Number(values['kubelet-port']),
+  });
+  process.stdout.write(`nanokube agent ${nodeName} joined ${values.server}\n`);
+  const stop = async () => {
+    await node.stop();
+    client.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function up(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string', default: '.nanokube' },
+      port: { type: 'string', default: '6443' },
+      'bind-address': { type: 'string', default: '127.0.0.1' },
+      'node-name': { type: 'string', default: os.hostname() },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  const bindAddress = values['bind-address']!;
+  const cp = await startControlPlane({ dataDir: values['data-dir']!, port, bindAddress });
+  const nodeName = values['node-name']!;
+  const address = bindAddress === '0.0.0.0' || bindAddress === '::' ? primaryAddress() : bindAddress;
+  const node = await startNode({
+    client: cp.client,
+    nodeName,
+    address,
+    dataDir: path.join(values['data-dir']!, 'node'),
+    tls: issueCertificate({ certPem: cp.caPem, keyPem: cp.caKeyPem }, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
+    token: cp.nodeToken,
+  });
+  process.stdout.write(
+    `nanokube is running: API server at ${cp.url}, node ${nodeName}\n\n` +
+      `export KUBECONFIG=${cp.kubeconfigPath}\nkubectl get nodes\n\n` +
+      `Join another node: nanokube agent --server ${cp.url} --token $(cat ${path.resolve(values['data-dir']!, 'pki', 'node.token')}) --node-name NAME\n`,
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await node.stop();
+    await cp.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'up':
+      return up(rest);
+    case 'agent':
+      return agent(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`nanokube: unknown command "${cmd}"\n${usage}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`nanokube: ${(e as Error).message ?? e}\n`);
+  process.exit(1);
+});
