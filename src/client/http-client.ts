@@ -29,26 +29,31 @@ function writeQuery(opts?: WriteOptions): Record<string, string | boolean | unde
 
 export class HttpApiClient implements ApiClient {
   private readonly agent: https.Agent;
+  // Watches hold their connection for minutes: they get their own unlimited pool so that they never
+  // starve ordinary requests of the bounded one (or wait behind each other).
+  private readonly watchAgent: https.Agent;
   private readonly base: URL;
 
   constructor(private readonly opts: HttpClientOptions) {
     this.base = new URL(opts.server);
     this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32, ca: opts.caPem });
+    this.watchAgent = new https.Agent({ keepAlive: false, ca: opts.caPem });
   }
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'nanokube', ...extra };
   }
 
-  private open(method: string, path: string, body?: string, contentType = 'application/json'): Promise<IncomingMessage> {
+  private open(method: string, path: string, body?: string, contentType = 'application/json', agent = this.agent): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const headers = this.headers(body !== undefined ? { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) } : {});
       const req = https.request(
-        { host: this.base.hostname, port: this.base.port || 443, method, path, headers, agent: this.agent, servername: undefined },
+        { host: this.base.hostname, port: this.base.port || 443, method, path, headers, agent, servername: undefined },
         resolve,
       );
       req.on('error', reject);
@@ -116,7 +121,7 @@ export class HttpApiClient implements ApiClient {
       onClose(stopped ? undefined : err);
     };
     const path = resourcePath(ref, ns) + query({ ...opts, watch: 'true' });
-    this.open('GET', path).then(
+    this.open('GET', path, undefined, undefined, this.watchAgent).then(
       (res) => {
         response = res;
         if (stopped) return void res.destroy();
