@@ -25,6 +25,11 @@ export interface ControlPlaneOptions {
   serviceCidr?: string;
   /** Use this store instead of the data directory's SQLite file (tests). */
   store?: Store;
+  /** --node-monitor-grace-period in seconds: a node whose lease is older is NotReady/Unknown (default 50). */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds (default 300). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export interface ControlPlane {
@@ -62,7 +67,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await ensureSystemNamespaces(server.service, registry);
   await ensureKubernetesService(server.service, registry, firstServiceIp(opts.serviceCidr ?? '10.43.0.0/16'), port);
   const client = new LocalApiClient(server.service, registry);
-  const controllers = new ControllerManager({ client, kinds: registry.all });
+  const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds });
   await controllers.start();
   const scheduler = new Scheduler(client);
   await scheduler.start();

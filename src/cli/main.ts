@@ -10,8 +10,10 @@ import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
 
 const usage = `Usage:
-  nanokube up [--data-dir DIR] [--port N] [--bind-address A] [--node-name N]
-      Start a one-node cluster (API server, controllers, node agent) in this process.
+  nanokube up [--data-dir DIR] [--port N] [--bind-address A] [--node-name N] [CONTROL-PLANE FLAGS]
+      Start a one-node cluster (API server, controllers, scheduler, node agent) in this process.
+  nanokube server [--data-dir DIR] [--port N] [--bind-address A] [CONTROL-PLANE FLAGS]
+      Start the control plane only; nodes join with \`nanokube agent\`.
   nanokube agent --server URL --token T --node-name N [--data-dir D] [--address A] [--kubelet-port P]
       Join another node to a cluster (T is the server's DIR/pki/node.token).
 `;
@@ -52,21 +54,73 @@ async function agent(args: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
+// Flags shared by `up` and `server`, named as upstream's kube-apiserver / kube-controller-manager flags.
+const controlPlaneFlags = {
+  'data-dir': { type: 'string', default: '.nanokube' },
+  port: { type: 'string', default: '6443' },
+  'bind-address': { type: 'string', default: '127.0.0.1' },
+  'node-monitor-grace-period': { type: 'string' },
+  'default-not-ready-toleration-seconds': { type: 'string' },
+  'default-unreachable-toleration-seconds': { type: 'string' },
+} as const;
+
+/** Seconds from "40s", "1m30s" or a bare number, as upstream's duration flags accept them. */
+function durationSeconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  if (!m || text === '') throw new Error(`invalid --${flag} ${text}: want a duration such as 40s or 1m`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+function intSeconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid --${flag} ${text}: want a non-negative integer`);
+  return n;
+}
+
+async function controlPlaneFrom(values: Record<string, string | boolean | undefined>) {
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  const str = (k: string) => values[k] as string | undefined;
+  return startControlPlane({
+    dataDir: str('data-dir')!,
+    port,
+    bindAddress: str('bind-address')!,
+    nodeMonitorGracePeriodSeconds: durationSeconds('node-monitor-grace-period', str('node-monitor-grace-period')),
+    defaultNotReadyTolerationSeconds: intSeconds('default-not-ready-toleration-seconds', str('default-not-ready-toleration-seconds')),
+    defaultUnreachableTolerationSeconds: intSeconds('default-unreachable-toleration-seconds', str('default-unreachable-toleration-seconds')),
+  });
+}
+
+async function server(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: controlPlaneFlags, strict: true });
+  const cp = await controlPlaneFrom(values);
+  process.stdout.write(
+    `nanokube control plane is running: API server at ${cp.url}\n\n` +
+      `export KUBECONFIG=${cp.kubeconfigPath}\n\n` +
+      `Join a node: nanokube agent --server ${cp.url} --token $(cat ${path.resolve(values['data-dir']!, 'pki', 'node.token')}) --node-name NAME\n`,
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await cp.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: {
-      'data-dir': { type: 'string', default: '.nanokube' },
-      port: { type: 'string', default: '6443' },
-      'bind-address': { type: 'string', default: '127.0.0.1' },
-      'node-name': { type: 'string', default: os.hostname() },
-    },
+    options: { ...controlPlaneFlags, 'node-name': { type: 'string', default: os.hostname() } },
     strict: true,
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
   const bindAddress = values['bind-address']!;
-  const cp = await startControlPlane({ dataDir: values['data-dir']!, port, bindAddress });
+  const cp = await controlPlaneFrom(values);
   const nodeName = values['node-name']!;
   const address = bindAddress === '0.0.0.0' || bindAddress === '::' ? primaryAddress() : bindAddress;
   const node = await startNode({
@@ -99,6 +153,8 @@ async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'up':
       return up(rest);
+    case 'server':
+      return server(rest);
     case 'agent':
       return agent(rest);
     case undefined:
