@@ -1,76 +1,21 @@
-// bench/api: the API server's speed and memory, measured against a real `nanokube up` process.
+// bench/api: the API server's speed and memory, measured against a real `nanokube server` process.
 // Prints creates/s (16 concurrent keep-alive clients), GET and LIST latency with 10,000 pods stored,
 // watch delivery latency with 100 watchers, server RSS idle and loaded, and cold start to /readyz.
-import { spawn, type ChildProcess } from 'node:child_process';
-import https from 'node:https';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { HttpApiClient } from '../src/client/http-client.js';
+import { freePort, kubeconfigClient, rssMiB, startNanokube, stop, summary } from './support.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const podCount = Number(process.env.BENCH_PODS ?? 10_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
-  return kb / 1024;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(samples: number[]): string {
-  const s = [...samples].sort((a, b) => a - b);
-  return `p50 ${pct(s, 50).toFixed(2)} ms, p99 ${pct(s, 99).toFixed(2)} ms`;
-}
-
-async function startServer(dataDir: string, port: number): Promise<{ proc: ChildProcess; readyMs: number }> {
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, [path.join(repoRoot, 'bin', 'nanokube.js'), 'up', '--data-dir', dataDir, '--port', String(port)], { stdio: 'ignore' });
-  for (;;) {
-    {
-      const ok = await new Promise<boolean>((resolve) => {
-        const req = https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        });
-        req.on('error', () => resolve(false));
-      });
-      if (ok) return { proc, readyMs: performance.now() - t0 };
-    }
-    if (proc.exitCode !== null) throw new Error('server exited');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  const done = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await done;
-}
 
 function podObject(i: number) {
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: `bench-${i}`, labels: { app: 'bench', shard: String(i % 10) }, annotations: { 'example.com/note': 'x'.repeat(200) } },
-    spec: { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 8080 }], env: [{ name: 'A', value: 'b' }] }] },
+    // Bound to a node that never joins: the control plane stores them but nothing runs them.
+    spec: { nodeName: 'bench-absent-node', containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 8080 }], env: [{ name: 'A', value: 'b' }] }] },
   };
 }
 
@@ -78,17 +23,11 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-bench-api-'));
   const port = await freePort();
   // First start creates keys; the cold start measured is the second.
-  let { proc } = await startServer(dataDir, port);
+  let { proc } = await startNanokube(['server', '--data-dir', dataDir, '--port', String(port)], port);
   await stop(proc);
-  const started = await startServer(dataDir, port);
+  const started = await startNanokube(['server', '--data-dir', dataDir, '--port', String(port)], port);
   proc = started.proc;
-  const cfg = YAML.parse(fs.readFileSync(path.join(dataDir, 'kubeconfig'), 'utf8'));
-  const client = new HttpApiClient({
-    server: cfg.clusters[0].cluster.server,
-    token: cfg.users[0].user.token,
-    caPem: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
-    maxSockets: 16,
-  });
+  const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
   await new Promise((r) => setTimeout(r, 2000));
   const idleRss = rssMiB(proc.pid!);
 

@@ -1,0 +1,119 @@
+// bench/pods: how fast the node agent runs pods, measured with a `nanokube server` and a separate
+// `nanokube agent` process (so the agent's memory is its own). Prints create→Running latency for 100 pods
+// created at once, the first crash→restart latency, the liveness detection error against
+// period × threshold, and the agent's RSS with 100 pods running.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { KubeObject } from '../src/api/object.js';
+import type { ResourceRef } from '../src/client/resource-ref.js';
+import { freePort, kubeconfigClient, nanokubeMain, rssMiB, startNanokube, stop, summary } from './support.js';
+
+const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+const nodes: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+const podCount = Number(process.env.BENCH_PODS ?? 100);
+const nodeName = 'bench-node';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Nanosecond timestamps a container appended to a file, one per line, as milliseconds. */
+function stamps(file: string): number[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => Number(BigInt(l.trim()) / 1000n) / 1000);
+}
+
+function pod(name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, ...spec } };
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-bench-pods-'));
+  const work = path.join(dataDir, 'work');
+  fs.mkdirSync(work);
+  const port = await freePort();
+  const { proc: server } = await startNanokube(['server', '--data-dir', dataDir, '--port', String(port)], port);
+  const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
+  const token = fs.readFileSync(path.join(dataDir, 'pki', 'node.token'), 'utf8').trim();
+  const agent = spawn(process.execPath, [nanokubeMain, 'agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
+    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent')], { stdio: 'ignore' });
+  await until('the node to be Ready', async () => {
+    const n = await client.get(nodes, '', nodeName).catch(() => undefined);
+    return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+  });
+
+  // 100 pods at once: latency from the create request to the watch showing phase Running.
+  const sentAt = new Map<string, number>();
+  const runningAfter = new Map<string, number>();
+  const watch = client.watch(pods, 'default', { labelSelector: 'bench=start' }, (ev) => {
+    const name = ev.object.metadata.name!;
+    if (ev.object.status?.phase === 'Running' && sentAt.has(name) && !runningAfter.has(name)) runningAfter.set(name, performance.now() - sentAt.get(name)!);
+  }, () => undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  await Promise.all(Array.from({ length: podCount }, (_, i) => {
+    const name = `start-${i}`;
+    sentAt.set(name, performance.now());
+    const p = pod(name, { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] });
+    p.metadata.labels = { bench: 'start' };
+    return client.create(pods, 'default', p);
+  }));
+  await until(`${podCount} pods Running`, async () => (runningAfter.size === podCount ? true : undefined));
+  watch.stop();
+  await new Promise((r) => setTimeout(r, 1000));
+  const agentRss = rssMiB(agent.pid!);
+
+  // First restart: the container records when it starts and when it exits (exit 1); the restart latency is
+  // the second start minus the first exit.
+  const crashFile = path.join(work, 'crash');
+  await client.create(pods, 'default', pod('crash', {
+    containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', `date +%s%N >> ${crashFile}.start; sleep 0.5; date +%s%N >> ${crashFile}.exit; exit 1`] }],
+  }));
+  await until('the first restart', async () => (stamps(`${crashFile}.start`).length >= 2 ? true : undefined));
+  const restartMs = stamps(`${crashFile}.start`)[1] - stamps(`${crashFile}.exit`)[0];
+
+  // Liveness: an exec probe (period 1 s, threshold 3) logs each run; the container turns unhealthy after 3 s
+  // and logs the SIGTERM it gets. The kill should come (threshold − 1) × period after the first failed probe.
+  const period = 1;
+  const threshold = 3;
+  const live = path.join(work, 'live');
+  await client.create(pods, 'default', pod('liveness', {
+    containers: [{
+      name: 'main', image: 'busybox',
+      command: ['sh', '-c', `touch ${live}.healthy; trap 'date +%s%N >> ${live}.killed; exit 0' TERM; sleep 3; rm -f ${live}.healthy; while true; do sleep 0.05; done`],
+      livenessProbe: {
+        exec: { command: ['sh', '-c', `if test -f ${live}.healthy; then date +%s%N >> ${live}.ok; else date +%s%N >> ${live}.fail; exit 1; fi`] },
+        periodSeconds: period, failureThreshold: threshold, timeoutSeconds: 1,
+      },
+    }],
+  }));
+  await until('the liveness kill', async () => (stamps(`${live}.killed`).length >= 1 ? true : undefined));
+  const firstFail = stamps(`${live}.fail`)[0];
+  const killed = stamps(`${live}.killed`)[0];
+  const livenessErrorMs = Math.abs(killed - firstFail - (threshold - 1) * period * 1000);
+
+  client.close();
+  await stop(agent);
+  await stop(server);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  console.log([
+    `bench/pods (${os.cpus().length} cores, node ${process.version}, host runtime, ${podCount} pods)`,
+    `create→Running, ${podCount} at once:  ${summary([...runningAfter.values()])} (target p99 < 300 ms)`,
+    `crash→restarted (first restart): ${restartMs.toFixed(1)} ms (target < 100 ms)`,
+    `liveness detection error:         ${livenessErrorMs.toFixed(1)} ms vs ${threshold - 1} × ${period} s after the first failed probe (target < 100 ms)`,
+    `agent RSS with ${podCount} pods:        ${agentRss.toFixed(0)} MiB (target < 150)`,
+  ].join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+// Shared by the benchmarks: free ports, RSS, percentiles, and starting nanokube from this build tree.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { HttpApiClient } from '../src/client/http-client.js';
+
+// Compiled, this file is <build>/bench/support.js; nanokube runs from the same build tree.
+const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const nanokubeMain = path.join(buildRoot, 'src', 'cli', 'main.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+  return kb / 1024;
+}
+
+export function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function summary(samples: number[]): string {
+  if (samples.length === 0) return 'no samples';
+  const s = [...samples].sort((a, b) => a - b);
+  return `p50 ${pct(s, 50).toFixed(2)} ms, p99 ${pct(s, 99).toFixed(2)} ms`;
+}
+
+function readyz(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** Runs `nanokube ARGS` and resolves once /readyz on port answers 200, with the time that took. */
+export async function startNanokube(args: string[], port: number): Promise<{ proc: ChildProcess; readyMs: number }> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [nanokubeMain, ...args], { stdio: 'ignore' });
+  for (;;) {
+    if (await readyz(port)) return { proc, readyMs: performance.now() - t0 };
+    if (proc.exitCode !== null) throw new Error(`nanokube ${args[0]} exited ${proc.exitCode}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const done = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await done;
+}
+
+export function kubeconfigClient(kubeconfigPath: string, maxSockets = 8): HttpApiClient {
+  const cfg = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8'));
+  return new HttpApiClient({
+    server: cfg.clusters[0].cluster.server,
+    token: cfg.users[0].user.token,
+    caPem: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+    maxSockets,
+  });
+}
