@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js';
 import { LocalApiClient } from '../apiserver/local-client.js';
 import { NamespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
 import { ServiceAllocation, firstServiceIp } from '../apiserver/admission/service-allocation.js';
+import { DefaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { loadOrCreateSecrets } from './cluster-secrets.js';
@@ -62,6 +63,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     nodeToken: secrets.nodeToken,
   });
   server.service.addAdmission(new NamespaceLifecycle(() => server.service, registry));
+  server.service.addAdmission(new DefaultTolerationSeconds({
+    notReadySeconds: opts.defaultNotReadyTolerationSeconds,
+    unreachableSeconds: opts.defaultUnreachableTolerationSeconds,
+  }));
   server.service.addAdmission(new ServiceAllocation(() => server.service, { serviceCidr: opts.serviceCidr ?? '10.43.0.0/16', nodePortRange: [30000, 32767] }));
   const port = await server.listen();
   await ensureSystemNamespaces(server.service, registry);
