@@ -6,13 +6,15 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
 }
 
+const longestTimerMs = 24 * 60 * 60 * 1000;
+
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private waiters: (() => void)[] = [];
   private stopped = false;
   private readonly base: number;
@@ -36,17 +38,27 @@ export class WorkQueue {
     if (w) w();
   }
 
+  /**
+   * Adds the key after a delay. An earlier pending delay for the key wins, as upstream's delaying queue.
+   * Delays are capped at a day (setTimeout overflows past ~24.8 days and fires at once); a key woken early
+   * is reconciled and simply asks again.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key);
+    const delay = Math.min(delayMs, longestTimerMs);
+    const due = Date.now() + delay;
     const existing = this.timers.get(key);
-    if (existing) clearTimeout(existing);
-    const t = setTimeout(() => {
+    if (existing) {
+      if (existing.due <= due) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, delayMs);
-    t.unref?.();
-    this.timers.set(key, t);
+    }, delay);
+    timer.unref?.();
+    this.timers.set(key, { timer, due });
   }
 
   /** Re-queue after a failure, waiting longer each time the same key fails. */
@@ -71,7 +83,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w();
   }

@@ -1,3 +1,7 @@
+// coordination.k8s.io/v1 strategies, one per kind (see the *-strategy.ts files beside this one).
 import type { Strategy } from '../resource-type.js';
+import { leaseStrategy } from './lease-strategy.js';
 
-export const strategies: Record<string, Strategy> = {};
+export const strategies: Record<string, Strategy> = {
+  Lease: leaseStrategy,
+};
