@@ -53,12 +53,32 @@ export function parseJson(buf: Buffer): unknown {
 
 export function parseYaml(buf: Buffer): unknown {
   try {
-    const docs = YAML.parseAllDocuments(buf.toString('utf8'));
+    // The library's own unique-key check compares every pair of keys; ours is linear (a map with 100k keys
+    // would otherwise hold the event loop for minutes).
+    const lineCounter = new YAML.LineCounter();
+    const docs = YAML.parseAllDocuments(buf.toString('utf8'), { uniqueKeys: false, lineCounter });
     if (!Array.isArray(docs) || docs.length !== 1) throw new Error('expected exactly one YAML document');
     if (docs[0].errors.length) throw docs[0].errors[0];
+    rejectDuplicateKeys(docs[0], lineCounter);
     // A bounded alias count stops "billion laughs" documents.
     return docs[0].toJS({ maxAliasCount: 100 });
   } catch (e) {
     throw new ApiError(400, 'BadRequest', `error converting YAML to JSON: ${(e as Error).message}`);
   }
+}
+
+function rejectDuplicateKeys(doc: YAML.Document, lines: YAML.LineCounter): void {
+  YAML.visit(doc, {
+    Map(_, map) {
+      const keys = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
+        if (keys.has(key)) {
+          const line = YAML.isNode(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]).line : undefined;
+          throw new Error(`yaml: unmarshal errors:\n  ${line ? `line ${line}: ` : ''}key ${JSON.stringify(String(key))} already set in map`);
+        }
+        keys.add(key);
+      }
+    },
+  });
 }

@@ -13,7 +13,7 @@ import type { Registry } from '../api/registry.js';
 import { listPrefix, objectKey } from './storage-keys.js';
 import { generateName } from './generate-name.js';
 import { parseFieldSelector, type FieldSelector } from './field-selector.js';
-import { findUnknownFields } from './unknown-fields.js';
+import { checkDecoding, decodeErrorMessage, strictDecodingError } from './type-check.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -407,10 +407,10 @@ export class ResourceService {
       }
       rt.strategy.defaults?.(obj);
       rt.strategy.prepareForUpdate?.(obj, old);
-      if (rt.hasStatus) {
+      if (rt.hasStatus && subresource !== 'internal') {
         const changed = generationFields(rt).some((f) => JSON.stringify(obj[f]) !== JSON.stringify(old[f]));
         meta.generation = (oldMeta.generation ?? 1) + (changed ? 1 : 0);
-      } else if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+      } else if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation; // binding, finalize: not a spec change by the user
       else delete meta.generation;
     }
     this.validate(rt, obj, subresource === 'internal' ? undefined : old);
@@ -487,16 +487,20 @@ export class ResourceService {
     return obj;
   }
 
+  /**
+   * What upstream's decoder checks of a body: a value of the wrong JSON type is a 400 whatever the
+   * fieldValidation (`Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal …`); unknown
+   * fields are a 400 under Strict, a Warning header each under Warn (the default), nothing under Ignore.
+   */
   private checkUnknownFields(rt: ResourceType, obj: KubeObject, ctx: WriteContext): void {
     const mode = ctx.fieldValidation ?? 'Warn';
-    if (mode === 'Ignore') return;
-    const unknown = findUnknownFields(obj.apiVersion, obj.kind, obj);
+    const problems = checkDecoding(obj.apiVersion, obj.kind, obj, mode !== 'Ignore');
+    if (!problems) return;
+    if (problems.typeError) throw errors.badRequest(decodeErrorMessage(rt.kind, rt.version, problems.typeError.message));
+    const unknown = problems.unknownFields;
     if (unknown.length === 0) return;
-    if (mode === 'Strict') {
-      const text = unknown.map((f) => `unknown field "${f}"`).join(', ');
-      throw errors.badRequest(`strict decoding error: ${text}`);
-    }
-    ctx.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    if (mode === 'Strict') throw errors.badRequest(decodeErrorMessage(rt.kind, rt.version, strictDecodingError(unknown)));
+    ctx.warnings?.push(...unknown.map((f) => `unknown field ${JSON.stringify(f)}`));
   }
 
   private validate(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): void {

@@ -212,10 +212,25 @@ function writeContext(query: URLSearchParams): WriteContext {
   return { dryRun: query.getAll('dryRun').includes('All'), fieldValidation, fieldManager: query.get('fieldManager') ?? undefined, warnings: [] };
 }
 
+// Upstream's warning limits: duplicates dropped; past 4 KiB in all, each message is cut to 256 characters
+// and warnings that still do not fit are dropped (so a huge invalid object cannot blow up the headers).
+const warningBytesTotal = 4096;
+const warningCharsEach = 256;
+
 function setWarnings(res: ServerResponse, ctx: WriteContext) {
-  if (ctx.warnings && ctx.warnings.length > 0) {
-    res.setHeader('Warning', ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  if (!ctx.warnings || ctx.warnings.length === 0) return;
+  let messages = [...new Set(ctx.warnings)];
+  if (messages.reduce((n, w) => n + w.length, 0) > warningBytesTotal) {
+    messages = messages.map((w) => (w.length > warningCharsEach ? `${w.slice(0, warningCharsEach)}...` : w));
   }
+  const headers: string[] = [];
+  let total = 0;
+  for (const w of messages) {
+    total += w.length;
+    if (total > warningBytesTotal) break;
+    headers.push(`299 - ${JSON.stringify(w)}`);
+  }
+  res.setHeader('Warning', headers);
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {

@@ -40,7 +40,7 @@ export class ApiServer {
     this.service = new ResourceService(opts.store, opts.registry);
     this.rest = new RestHandler(opts.registry, this.service);
     this.server = https.createServer(
-      { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.caPem, requestCert: false, keepAlive: true, maxHeaderSize: 64 * 1024 },
+      { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.caPem, requestCert: false, keepAlive: true, maxHeaderSize: 1024 * 1024 },
       (req, res) => void this.dispatch(req, res),
     );
     const proxy = new NodeProxy({ service: this.service, registry: opts.registry, nodeToken: opts.nodeToken });
