@@ -270,3 +270,18 @@ for (const minor of [27, 33]) {
     }
   });
 }
+
+test('fields carry upstream strategic-merge tags, through pod templates nested in any kind', () => {
+  const props = (name: string) => schemas[name].properties!;
+  const tags = (s: Schema) => [s['x-kubernetes-patch-strategy'], s['x-kubernetes-patch-merge-key']];
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.PodSpec').containers), ['merge', 'name']);
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.PodSpec').volumes), ['merge,retainKeys', 'name']);
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.Container').env), ['merge', 'name']);
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.Container').ports), ['merge', 'containerPort']);
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.ServiceSpec').ports), ['merge', 'port']);
+  assert.deepEqual(tags(props('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta').finalizers), ['merge', undefined]);
+  assert.deepEqual(tags(props('io.k8s.api.apps.v1.DeploymentSpec').strategy), ['retainKeys', undefined]);
+  assert.deepEqual(tags(props('io.k8s.api.batch.v1.JobStatus').conditions), ['merge', 'type']);
+  // Plain fields stay plain.
+  assert.deepEqual(tags(props('io.k8s.api.core.v1.Container').command), [undefined, undefined]);
+});

@@ -135,6 +135,16 @@ export function rootTypeFor(gvk: GroupVersionKind): PatchTypeName | undefined {
   return kindRoots[`${apiVersion}/${gvk.kind}`];
 }
 
+/** Every kind's root struct type, by "apiVersion/Kind" ("apps/v1/Deployment"). */
+export function kindRootTypes(): ReadonlyArray<[string, PatchTypeName]> {
+  return Object.entries(kindRoots);
+}
+
+/** The fields of a struct type that are not plain, with their strategies. */
+export function strategicFields(type: PatchTypeName): ReadonlyArray<[string, FieldStrategy]> {
+  return Object.entries(structs[type]);
+}
+
 /** How a field of a struct type patches; plain for unknown types and fields. */
 export function fieldStrategy(type: PatchTypeName | undefined, field: string): FieldStrategy {
   if (type === undefined) return plain;
