@@ -72,6 +72,11 @@ export class NodeAgent {
     return this.opts.nodeName;
   }
 
+  /** The container runtime (the kubelet's exec, attach and port-forward use it). */
+  get runtime(): Runtime {
+    return this.opts.runtime;
+  }
+
   async start(): Promise<void> {
     await this.register();
     await this.renewLease();

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeAgent } from './agent.js';
 import { streamLogs } from './container-logs.js';
+import { serveStreamingUpgrade } from './streaming-handlers.js';
 
 export interface KubeletServerOptions {
   agent: NodeAgent;
@@ -23,20 +24,26 @@ function statusReply(res: ServerResponse, code: number, message: string, reason 
 
 export class KubeletServer {
   private readonly server: https.Server;
-  /** Upgrade handlers (exec, attach, port-forward) installed by the streaming part. */
-  onUpgrade?: (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, parts: string[], query: URLSearchParams) => void;
+  /** Serves upgraded requests: exec, attach and port-forward (streaming-handlers.ts); replaceable for tests. */
+  onUpgrade: (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, parts: string[], query: URLSearchParams) => void =
+    (req, socket, head, parts, query) => serveStreamingUpgrade(this.opts.agent, req, socket, head, parts, query);
 
   constructor(private readonly opts: KubeletServerOptions) {
     this.server = https.createServer({ cert: opts.certPem, key: opts.keyPem }, (req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
       if (!this.authorized(req)) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      const url = new URL(req.url ?? '/', 'https://kubelet');
-      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-      if (this.onUpgrade) this.onUpgrade(req, socket, head, parts, url.searchParams);
-      else socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      try {
+        const url = new URL(req.url ?? '/', 'https://kubelet');
+        const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+        this.onUpgrade(req, socket, head, parts, url.searchParams);
+      } catch (e) {
+        const body = (e as Error).message;
+        socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
     });
   }
 

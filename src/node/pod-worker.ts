@@ -276,6 +276,7 @@ export class PodWorker {
         logPath: this.logPath(rec.name, attempt), maxLogBytes: this.deps.maxLogBytes, maxLogFiles: this.deps.maxLogFiles,
         memoryLimitBytes: limits.memory ? Number(Quantity.parse(limits.memory).value()) : undefined,
         cpuLimitMilli: limits.cpu ? Number(Quantity.parse(limits.cpu).milliValue()) : undefined,
+        stdin: !!container.stdin, stdinOnce: !!container.stdinOnce,
       });
     } catch (e) {
       this.setWaiting(rec, 'CreateContainerError', (e as Error).message, fp);

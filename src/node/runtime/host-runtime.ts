@@ -2,7 +2,9 @@
 // each under the container shim, with agent-owned cgroups when the machine allows.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import type { ContainerConfig, ContainerHandle, ContainerState, ExecOptions, Runtime, Sandbox, SandboxConfig } from './runtime.js';
 import { shimProgram } from './shim.js';
 import { CgroupsV1 } from './cgroups.js';
@@ -12,9 +14,70 @@ interface StoredConfig {
   startedAt: string;
   env: Record<string, string>;
   workingDir?: string;
+  /** Started with an attachable stdin (the FIFO `stdin` in its state directory). */
+  stdin?: boolean;
 }
 
 const pollMs = 250;
+
+/**
+ * The stdin of a container with spec.stdin: this program runs in the container's place (same pid, process
+ * group and cgroup: it execs the command) after forking a relay that copies whatever attach sessions write
+ * into the FIFO (argument 1) to the command's stdin pipe. Each attach opens the FIFO for writing and closes
+ * it when its input ends: under stdinOnce (argument 2 = 1) that first end of file closes the command's
+ * stdin; otherwise the relay waits for the next attach and the command never sees end of file. The relay
+ * holds none of the container's output, and leaves once the container is gone (checked every second).
+ */
+const stdinRelayProgram = String.raw`
+use strict;
+use POSIX ();
+my ($fifo, $once, @cmd) = @ARGV;
+if (!-p $fifo) { POSIX::mkfifo($fifo, 0600) or die "mkfifo $fifo: $!
+"; }
+pipe(my $r, my $w) or die "pipe: $!
+";
+my $container = $$;
+my $relay = fork();
+defined $relay or die "fork: $!
+";
+if ($relay == 0) {
+  close $r;
+  open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+  $SIG{PIPE} = 'IGNORE';
+  $SIG{ALRM} = sub {};
+  while (1) {
+    POSIX::_exit(0) if getppid() != $container;
+    alarm 1;
+    my $in;
+    my $opened = open($in, '<', $fifo);
+    alarm 0;
+    if (!$opened) { sleep 1 unless $!{EINTR}; next; }
+    while (1) {
+      POSIX::_exit(0) if getppid() != $container;
+      alarm 1;
+      my $n = sysread($in, my $buf, 65536);
+      alarm 0;
+      if (!defined $n) { next if $!{EINTR}; last; }
+      last if $n == 0;
+      for (my $off = 0; $off < $n; ) {
+        my $k = syswrite($w, $buf, $n - $off, $off);
+        POSIX::_exit(0) unless defined $k;
+        $off += $k;
+      }
+    }
+    close $in;
+    if ($once) { close $w; POSIX::_exit(0); }
+  }
+}
+close $w;
+open(STDIN, '<&', $r) or die "stdin: $!
+";
+close $r;
+exec { $cmd[0] } @cmd;
+print STDERR "exec $cmd[0]: $!
+";
+POSIX::_exit(127);
+`;
 
 export class HostRuntime implements Runtime {
   readonly name = 'host' as const;
@@ -54,11 +117,12 @@ export class HostRuntime implements Runtime {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const startedAt = new Date();
-    const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir };
+    const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin };
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(stored));
     fs.mkdirSync(path.dirname(cfg.logPath), { recursive: true });
     const procs = this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli);
-    const shim = spawn('perl', ['-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', cfg.workingDir || '-', ...cfg.command], {
+    const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...cfg.command] : cfg.command;
+    const shim = spawn('perl', ['-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', cfg.workingDir || '-', ...command], {
       detached: true,
       stdio: 'ignore',
       env: cfg.env,
@@ -161,21 +225,43 @@ export class HostRuntime implements Runtime {
     this.cgroups.remove(this.cgroupName(podUid, name, attempt));
   }
 
+  /** The state directory and stored config of a container's latest start, if it has started. */
+  private latest(podUid: string, name: string): { dir: string; cfg: StoredConfig } | undefined {
+    const attempts = safeReaddir(path.join(this.stateDir, podUid, name)).map(Number).filter(Number.isInteger).sort((a, b) => b - a);
+    if (!attempts.length) return undefined;
+    const dir = this.dir(podUid, name, attempts[0]);
+    try {
+      return { dir, cfg: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) };
+    } catch {
+      return undefined; // being started
+    }
+  }
+
   execCommand(podUid: string, name: string, opts: ExecOptions) {
     // Exec runs with the container's environment and working directory, as a process on the node.
-    const attempts = safeReaddir(path.join(this.stateDir, podUid, name)).map(Number).filter(Number.isInteger).sort((a, b) => b - a);
-    let env: Record<string, string> = {};
-    let cwd: string | undefined;
-    if (attempts.length) {
+    const cfg = this.latest(podUid, name)?.cfg;
+    const env = cfg?.env ?? {};
+    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd: opts.workingDir ?? cfg?.workingDir };
+  }
+
+  async openStdin(podUid: string, name: string): Promise<Writable | undefined> {
+    const latest = this.latest(podUid, name);
+    if (!latest?.cfg.stdin) return undefined;
+    const fifo = path.join(latest.dir, 'stdin');
+    // Non-blocking, so a container that is gone (no reader) fails at once instead of hanging the open;
+    // the relay is briefly not reading between two attach sessions, or before it has made the FIFO.
+    for (let tries = 0; ; tries++) {
       try {
-        const cfg: StoredConfig = JSON.parse(fs.readFileSync(path.join(this.dir(podUid, name, attempts[0]), 'config.json'), 'utf8'));
-        env = cfg.env;
-        cwd = cfg.workingDir;
-      } catch {
-        // container not started yet
+        const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        const stream = new net.Socket({ fd, readable: false, writable: true });
+        stream.on('error', () => stream.destroy()); // EPIPE: the container (and its relay) went away
+        return stream;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENXIO' && code !== 'ENOENT') || tries >= 50) return undefined;
+        await new Promise((r) => setTimeout(r, 20));
       }
     }
-    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd: opts.workingDir ?? cwd };
   }
 }
 

@@ -1,5 +1,6 @@
 // The node agent's runtime interface (DESIGN.md "Node runtime"): pod sandboxes and containers.
 // Implementations: host (plain processes) now; isolated (netns + bwrap) with pod networking.
+import type { Writable } from 'node:stream';
 
 export interface SandboxConfig {
   podUid: string;
@@ -36,6 +37,12 @@ export interface ContainerConfig {
   maxLogFiles: number;
   memoryLimitBytes?: number;
   cpuLimitMilli?: number;
+  /**
+   * spec.stdin: the container's stdin stays open and `kubectl attach -i` writes to it (see openStdin);
+   * without it stdin is /dev/null. With stdinOnce it is closed after the first attach session ends.
+   */
+  stdin?: boolean;
+  stdinOnce?: boolean;
 }
 
 export type ContainerState =
@@ -74,6 +81,12 @@ export interface Runtime {
   removeContainer(podUid: string, name: string, attempt: number): Promise<void>;
   /** Where a command run "inside" a container runs: its env, cwd and (isolated) namespaces. */
   execCommand(podUid: string, name: string, opts: ExecOptions): { file: string; args: string[]; env: Record<string, string>; cwd?: string };
+  /**
+   * For attach: a writer into the stdin of the container's latest start, or undefined when it was not
+   * started with `stdin` (or is gone). Ending the writer ends this attach session's input; the container
+   * sees end of file only under stdinOnce.
+   */
+  openStdin(podUid: string, name: string): Promise<Writable | undefined>;
   /** Whether memory/cpu limits are enforced; if not, the agent says so in an Event. */
   readonly enforcesLimits: boolean;
 }
