@@ -1,0 +1,231 @@
+// Test support: a real `nanokube up` process in a temp data dir, and the real kubectl binaries.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { HttpApiClient } from '../../src/client/http-client.js';
+
+// Compiled, this file is <build>/test/support/cluster.js; the cluster runs from the same build tree, so a
+// private build directory (scripts/build-to.sh) tests its own code.
+const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = path.resolve(buildRoot, '..');
+const nanokubeBin = path.join(buildRoot, 'src', 'cli', 'main.js');
+
+/** Directory holding kubectl.1.27 … kubectl.1.33 (beside the dispatcher on PATH). */
+export function kubectlDir(): string {
+  const which = spawnSync('sh', ['-c', 'readlink -f "$(command -v kubectl)"'], { encoding: 'utf8' });
+  return path.dirname(which.stdout.trim());
+}
+
+export const kubectlVersions = ['1.27', '1.33'] as const;
+export type KubectlVersion = '1.27' | '1.28' | '1.29' | '1.30' | '1.31' | '1.32' | '1.33';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A `nanokube agent` process: another node joined to a TestCluster. */
+export class TestAgent {
+  output = '';
+  constructor(
+    readonly nodeName: string,
+    readonly dataDir: string,
+    public proc: ChildProcess,
+  ) {
+    proc.stdout!.on('data', (d) => (this.output += d));
+    proc.stderr!.on('data', (d) => (this.output += d));
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.proc;
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+export class TestCluster {
+  proc?: ChildProcess;
+  kubeconfig = '';
+  output = '';
+  readonly home: string;
+  readonly agents: TestAgent[] = [];
+
+  constructor(
+    readonly dataDir: string,
+    private readonly extraArgs: string[] = [],
+  ) {
+    this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-home-'));
+  }
+
+  static async start(extraArgs: string[] = []): Promise<TestCluster> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-e2e-'));
+    const c = new TestCluster(dir, extraArgs);
+    await c.boot();
+    return c;
+  }
+
+  /** Starts (or restarts) the server on the same data dir and waits until kubeconfig is written and /readyz answers. */
+  async boot(): Promise<void> {
+    const kubeconfig = path.join(this.dataDir, 'kubeconfig');
+    fs.rmSync(kubeconfig, { force: true });
+    this.output = '';
+    const proc = spawn(process.execPath, [nanokubeBin, 'up', '--data-dir', this.dataDir, '--port', '0', ...this.extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    proc.stdout!.on('data', (d) => (this.output += d));
+    proc.stderr!.on('data', (d) => (this.output += d));
+    await waitFor('nanokube up to print KUBECONFIG', () => {
+      if (proc.exitCode !== null) throw new Error(`nanokube exited ${proc.exitCode}: ${this.output}`);
+      return this.output.includes('export KUBECONFIG=');
+    }, 60_000);
+    this.kubeconfig = kubeconfig;
+  }
+
+  /** An API client with the admin token from the kubeconfig. */
+  client(): HttpApiClient {
+    const cfg = YAML.parse(fs.readFileSync(this.kubeconfig, 'utf8'));
+    return new HttpApiClient({
+      server: cfg.clusters[0].cluster.server,
+      token: cfg.users[0].user.token,
+      caPem: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8'),
+    });
+  }
+
+  /** Runs the real kubectl of the given minor version. */
+  kubectl(version: KubectlVersion, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+    const bin = path.join(kubectlDir(), `kubectl.${version}`);
+    return new Promise((resolve) => {
+      const p = spawn(bin, args, {
+        env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.home, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      p.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** kubectl that must succeed: returns stdout. */
+  async ok(version: KubectlVersion, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    const r = await this.kubectl(version, args, opts);
+    if (r.code !== 0) throw new Error(`kubectl.${version} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  async kill9(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  /** The API server's URL, from the kubeconfig. */
+  serverUrl(): string {
+    return YAML.parse(fs.readFileSync(this.kubeconfig, 'utf8')).clusters[0].cluster.server;
+  }
+
+  /** Starts `nanokube agent` for another node (or restarts one with the same name and data dir). */
+  startAgent(nodeName: string, extraArgs: string[] = []): TestAgent {
+    const dataDir = path.join(this.dataDir, 'agents', nodeName);
+    const token = fs.readFileSync(path.join(this.dataDir, 'pki', 'node.token'), 'utf8').trim();
+    const proc = spawn(process.execPath, [nanokubeBin, 'agent', '--server', this.serverUrl(), '--token', token, '--node-name', nodeName, '--data-dir', dataDir, ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const existing = this.agents.findIndex((a) => a.nodeName === nodeName);
+    const agent = new TestAgent(nodeName, dataDir, proc);
+    if (existing >= 0) this.agents[existing] = agent;
+    else this.agents.push(agent);
+    return agent;
+  }
+
+  async destroy(): Promise<void> {
+    for (const a of this.agents) {
+      await a.kill();
+      killContainers(a.dataDir, '');
+    }
+    await this.stop();
+    killContainers(this.dataDir);
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+/** Containers outlive the server by design; tests kill what a cluster left behind. */
+/** Whether a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killContainers(dataDir: string, nodeSubdir = 'node'): void {
+  const root = path.join(dataDir, nodeSubdir, 'containers');
+  const walk = (dir: string, depth: number) => {
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e);
+      if (depth < 3) walk(p, depth + 1);
+      else if (e === 'pid') {
+        const [child, shim] = fs.readFileSync(p, 'utf8').trim().split(/\s+/).map(Number);
+        for (const pid of [-child, shim]) {
+          try {
+            if (pid) process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      }
+    }
+  };
+  walk(root, 0);
+}
