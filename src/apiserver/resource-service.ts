@@ -10,7 +10,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/meta-valida
 import { parseSelector, type Selector } from '../api/labels.js';
 import { StoreError, type KeyValue, type Store, type StoreEvent } from '../storage/store.js';
 import type { Registry } from '../api/registry.js';
-import { listPrefix, objectKey } from './storage-keys.js';
+import { keyPrefilter, listPrefix, objectKey } from './storage-keys.js';
 import { generateName } from './generate-name.js';
 import { parseFieldSelector, type FieldSelector } from './field-selector.js';
 import { checkDecoding, decodeErrorMessage, strictDecodingError } from './type-check.js';
@@ -87,7 +87,37 @@ export class ResourceService {
   async list(rt: ResourceType, namespace: string, opts: ListOptions = {}): Promise<KubeList> {
     const labels = parseLabelSelector(opts.labelSelector);
     const fields = parseFieldSelector(opts.fieldSelector, rt);
+    const { items, metadata } = await this.collect(rt, namespace, opts, fields, (kv) => {
+      const obj = decode(kv);
+      return labels.matches(obj.metadata.labels) && fields.matches(obj) ? obj : undefined;
+    });
+    return { apiVersion: apiVersionOf(rt), kind: listKindOf(rt), metadata, items };
+  }
+
+  /**
+   * The list as JSON text, as list() would serialize it. Without selectors to evaluate, items are the
+   * stored JSON with their resourceVersion spliced in, never decoded: a LIST of 10,000 pods is then
+   * mostly a copy.
+   */
+  async listJson(rt: ResourceType, namespace: string, opts: ListOptions = {}): Promise<string> {
+    const labels = parseLabelSelector(opts.labelSelector);
+    const fields = parseFieldSelector(opts.fieldSelector, rt);
+    const filtered = Boolean(opts.labelSelector?.trim()) || fields.requirements.some((r) => !keyPrefilter(rt, [r]));
+    const { items, metadata } = await this.collect(rt, namespace, opts, fields, (kv) => {
+      if (!filtered) return storedJson(rt, kv);
+      const obj = decode(kv);
+      return labels.matches(obj.metadata.labels) && fields.matches(obj) ? JSON.stringify(obj) : undefined;
+    });
+    const head = JSON.stringify({ kind: listKindOf(rt), apiVersion: apiVersionOf(rt), metadata });
+    return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
+  }
+
+  /** Pages through the store for a LIST: `take` turns a stored object into an item or skips it. */
+  private async collect<T>(
+    rt: ResourceType, namespace: string, opts: ListOptions, fields: FieldSelector, take: (kv: KeyValue) => T | undefined,
+  ): Promise<{ items: T[]; metadata: KubeList['metadata'] }> {
     const prefix = listPrefix(rt, namespace);
+    const keyOk = keyPrefilter(rt, fields.requirements);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     let revision: number | undefined;
     let startAfter: string | undefined;
@@ -96,7 +126,7 @@ export class ResourceService {
       revision = token.rv;
       startAfter = token.start;
     }
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     let lastKey: string | undefined;
     let more = false;
     let listRevision = 0;
@@ -109,9 +139,10 @@ export class ResourceService {
       for (let i = 0; i < page.items.length; i++) {
         const kv = page.items[i];
         lastKey = kv.key;
-        const obj = decode(kv);
-        if (!labels.matches(obj.metadata.labels) || !fields.matches(obj)) continue;
-        items.push(obj);
+        if (keyOk && !keyOk(kv.key)) continue;
+        const item = take(kv);
+        if (item === undefined) continue;
+        items.push(item);
         if (limit && items.length >= limit) {
           more = i < page.items.length - 1 || page.remaining > 0;
           break;
@@ -122,7 +153,7 @@ export class ResourceService {
     }
     const metadata: KubeList['metadata'] = { resourceVersion: String(listRevision) };
     if (more && lastKey) metadata.continue = encodeContinue(listRevision, lastKey);
-    return { apiVersion: apiVersionOf(rt), kind: rt.listKind ?? `${rt.kind}List`, metadata, items };
+    return { items, metadata };
   }
 
   /**
@@ -134,6 +165,7 @@ export class ResourceService {
     const fields = parseFieldSelector(opts.fieldSelector, rt);
     const matches = (o: KubeObject) => labels.matches(o.metadata.labels) && fields.matches(o);
     const prefix = listPrefix(rt, namespace);
+    const keyOk = keyPrefilter(rt, fields.requirements);
     let from: number;
     const rv = opts.resourceVersion;
     const initial = !rv || rv === '0' || opts.sendInitialEvents === true;
@@ -141,6 +173,7 @@ export class ResourceService {
       const page = await this.store.list(prefix);
       from = page.revision;
       for (const kv of page.items) {
+        if (keyOk && !keyOk(kv.key)) continue;
         const obj = decode(kv);
         if (matches(obj)) onEvent({ type: 'ADDED', object: obj });
       }
@@ -153,6 +186,7 @@ export class ResourceService {
     let watcher;
     try {
       watcher = this.store.watch(prefix, from, (ev) => {
+        if (keyOk && !keyOk(ev.kv.key)) return;
         const out = toWatchEvent(ev, matches);
         if (out) onEvent(out);
       });
@@ -526,27 +560,61 @@ export function decode(kv: KeyValue): KubeObject {
   return obj;
 }
 
+// Stored objects lead with apiVersion, kind and metadata (resourceVersion is the row's revision, not
+// stored), so storedJson can splice the revision in at a known offset.
 function encode(obj: KubeObject): string {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  return JSON.stringify({ ...obj, metadata });
+  const { apiVersion, kind, metadata: { resourceVersion: _rv, ...metadata }, ...rest } = obj;
+  return JSON.stringify({ apiVersion, kind, metadata, ...rest });
+}
+
+function storedPrefix(rt: ResourceType): string {
+  return `${JSON.stringify({ apiVersion: apiVersionOf(rt), kind: rt.kind }).slice(0, -1)},"metadata":{`;
+}
+
+/** The stored JSON of an object with its resourceVersion, decoded only if it was stored in another layout. */
+function storedJson(rt: ResourceType, kv: KeyValue): string {
+  const prefix = storedPrefix(rt);
+  const rv = `"resourceVersion":${JSON.stringify(String(kv.modRevision))}`;
+  if (kv.value.startsWith(prefix)) {
+    const rest = kv.value.slice(prefix.length);
+    return `${prefix}${rv}${rest.startsWith('}') ? '' : ','}${rest}`;
+  }
+  return JSON.stringify(decode(kv));
+}
+
+function listKindOf(rt: ResourceType): string {
+  return rt.listKind ?? `${rt.kind}List`;
+}
+
+// One write reaches every watcher of its resource (each in-process informer, each HTTP watch) with the
+// same stored value: it is decoded once and the object shared, as upstream's watch cache shares it.
+// Receivers treat event objects as read-only (informer caches already require that).
+const decodedEvents = new WeakMap<KeyValue, KubeObject>();
+
+function decodeShared(kv: KeyValue): KubeObject {
+  let obj = decodedEvents.get(kv);
+  if (!obj) {
+    obj = decode(kv);
+    decodedEvents.set(kv, obj);
+  }
+  return obj;
 }
 
 function toWatchEvent(ev: StoreEvent, matches: (o: KubeObject) => boolean): WatchEvent | undefined {
   if (ev.type === 'delete') {
-    const obj = decode(ev.kv);
+    const obj = decodeShared(ev.kv);
     return matches(obj) ? { type: 'DELETED', object: obj } : undefined;
   }
-  const cur = decode(ev.kv);
+  const cur = decodeShared(ev.kv);
   const curOk = matches(cur);
   if (ev.created || !ev.prev) return curOk ? { type: 'ADDED', object: cur } : undefined;
-  const prev = decode(ev.prev);
+  const prev = decodeShared(ev.prev);
   const prevOk = matches(prev);
   if (curOk && prevOk) return { type: 'MODIFIED', object: cur };
   if (curOk) return { type: 'ADDED', object: cur };
   if (prevOk) {
     // The object left the selection: upstream sends DELETED with the old state at the new revision.
-    prev.metadata.resourceVersion = String(ev.kv.modRevision);
-    return { type: 'DELETED', object: prev };
+    return { type: 'DELETED', object: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(ev.kv.modRevision) } } };
   }
   return undefined;
 }

@@ -3,7 +3,11 @@ import type { ServerResponse } from 'node:http';
 import { ApiError } from '../api/status.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body), contentType);
+}
+
+/** A body already serialized as JSON. */
+export function sendJsonText(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }

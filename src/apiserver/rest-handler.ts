@@ -9,7 +9,7 @@ import type { RequestInfo } from './request-info.js';
 import { ResourceService, type DeleteOptions, type FieldValidation, type WriteContext } from './resource-service.js';
 import { decodeObjectBody, mediaType, parseJson, parseYaml, readBody } from './body.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
-import { sendJson, sendStatus } from './respond.js';
+import { sendJson, sendJsonText, sendStatus } from './respond.js';
 import { serveWatch } from './watch-stream.js';
 import { scaleOf, applyScale } from './scale.js';
 import { applyPatchByType, isPatchMediaType, objectFromApply, type PatchMediaType } from './patch-by-type.js';
@@ -76,17 +76,18 @@ export class RestHandler {
   }
 
   private async list(req: IncomingMessage, res: ServerResponse, rt: ResourceType, ns: string, query: URLSearchParams) {
-    const list = await this.service.list(rt, ns, {
+    const options = {
       labelSelector: query.get('labelSelector') ?? undefined,
       fieldSelector: query.get('fieldSelector') ?? undefined,
       limit: query.has('limit') ? Number(query.get('limit')) : undefined,
       continue: query.get('continue') ?? undefined,
       resourceVersion: query.get('resourceVersion') ?? undefined,
-    });
+    };
     if (wantsTable(req.headers.accept)) {
+      const list = await this.service.list(rt, ns, options);
       return sendJson(res, 200, toTable(rt, list.items, list.metadata, includeObject(query)));
     }
-    sendJson(res, 200, list);
+    sendJsonText(res, 200, await this.service.listJson(rt, ns, options));
   }
 
   private sendObject(req: IncomingMessage, res: ServerResponse, code: number, rt: ResourceType, obj: KubeObject, query: URLSearchParams) {
