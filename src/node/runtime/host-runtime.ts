@@ -1,12 +1,12 @@
 // The host runtime: containers are plain processes on the node (its network, its filesystem),
 // each under the container shim, with agent-owned cgroups when the machine allows.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ContainerConfig, ContainerHandle, ContainerState, ExecOptions, Runtime, Sandbox, SandboxConfig } from './runtime.js';
 import { shimProgram } from './shim.js';
+import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
 
 interface StoredConfig {
@@ -83,6 +83,7 @@ export class HostRuntime implements Runtime {
   readonly name = 'host' as const;
   readonly enforcesLimits: boolean;
   private readonly cgroups: CgroupsV1;
+  private readonly spawner = new Spawner();
 
   constructor(
     private readonly stateDir: string,
@@ -120,15 +121,9 @@ export class HostRuntime implements Runtime {
     const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin };
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(stored));
     fs.mkdirSync(path.dirname(cfg.logPath), { recursive: true });
-    const procs = this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli);
+    const procs = await this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli);
     const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...cfg.command] : cfg.command;
-    const shim = spawn('perl', ['-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', cfg.workingDir || '-', ...command], {
-      detached: true,
-      stdio: 'ignore',
-      env: cfg.env,
-    });
-    shim.unref();
-    const shimExited = new Promise<void>((resolve) => shim.once('exit', () => resolve()));
+    const { exited: shimExited } = await this.spawner.spawn(['perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', cfg.workingDir || '-', ...command], cfg.env);
     const pid = await waitForPid(dir, shimExited);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);
   }
