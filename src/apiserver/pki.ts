@@ -85,6 +85,7 @@ export function issueCertificate(ca: KeyPair, req: CertRequest): KeyPair {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
+/** Hex, so a token never begins with "-" (which `nanokube agent --token T` would read as a flag). */
 export function randomToken(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(24).toString('hex');
 }
