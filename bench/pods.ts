@@ -8,22 +8,12 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
-import { freePort, kubeconfigClient, nanokubeMain, rssMiB, startNanokube, stop, summary } from './support.js';
+import { freePort, kubeconfigClient, nanokubeMain, rssMiB, startNanokube, stop, summary, until } from './support.js';
 
 const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const nodes: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
 const podCount = Number(process.env.BENCH_PODS ?? 100);
 const nodeName = 'bench-node';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Nanosecond timestamps a container appended to a file, one per line, as milliseconds. */
 function stamps(file: string): number[] {

@@ -60,6 +60,17 @@ export async function startNanokube(args: string[], port: number): Promise<{ pro
   }
 }
 
+/** Polls `fn` until it returns a value, or throws after timeoutMs. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 export async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null) return;
   const done = new Promise((r) => proc.once('exit', r));

@@ -1,7 +1,6 @@
 // The DaemonSet controller: one pod per eligible node (nodeSelector, node affinity, taints with the
 // upstream default tolerations), placed through the scheduler with node affinity on the node's
 // name; RollingUpdate (maxUnavailable) and OnDelete updates; ControllerRevisions; status counts.
-import { createHash } from 'node:crypto';
 import { clone, type KubeObject } from '../api/object.js';
 import { ApiError } from '../api/status.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
@@ -12,6 +11,9 @@ import type { ResourceRef } from '../client/resource-ref.js';
 import { Informer, cacheKey } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { ControllerExpectations } from './expectations.js';
+import { controllerRefOf } from './controller-ref.js';
+import { computePodTemplateHash } from './pod-template-hash.js';
 
 const refs = {
   daemonsets: { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
@@ -43,8 +45,9 @@ export function nodeShouldRunDaemonPod(node: KubeObject, podSpec: any): boolean 
   return !firstUntolerated(node.spec?.taints, daemonTolerations(podSpec), ['NoSchedule', 'NoExecute']);
 }
 
-function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10).replace(/[aeiou]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 1));
+/** Upstream names revisions and labels pods by the same hash a Deployment gives its replica sets. */
+function templateHash(ds: KubeObject): string {
+  return computePodTemplateHash(ds.spec?.template, ds.status?.collisionCount);
 }
 
 function podReady(pod: KubeObject): boolean {
@@ -65,6 +68,8 @@ export class DaemonSetController {
   private readonly revisions: Informer;
   private readonly queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
   private readonly events: EventRecorder;
+  /** Creates and deletes issued but not yet seen, so a sync on a stale cache does not repeat them. */
+  private readonly expectations = new ControllerExpectations();
 
   constructor(private readonly client: ApiClient) {
     this.events = new EventRecorder(client, { component: 'daemonset-controller' });
@@ -73,12 +78,34 @@ export class DaemonSetController {
     this.nodes = new Informer(client, refs.nodes);
     this.revisions = new Informer(client, refs.revisions);
     const dsKey = (d: KubeObject) => this.queue.add(cacheKey(d));
-    this.daemonsets.on({ add: dsKey, update: (_o, n) => dsKey(n) });
-    const podChanged = (p: KubeObject) => {
-      const owner = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'DaemonSet');
-      if (owner) this.queue.add(`${p.metadata.namespace}/${owner.name}`);
+    this.daemonsets.on({
+      add: dsKey,
+      update: (_o, n) => dsKey(n),
+      delete: (d) => this.expectations.delete(cacheKey(d)),
+    });
+    /** The key of the DaemonSet controlling `p`, if any. */
+    const ownerKey = (p: KubeObject) => {
+      const owner = controllerRefOf(p);
+      return owner?.kind === 'DaemonSet' ? `${p.metadata.namespace}/${owner.name}` : undefined;
     };
-    this.pods.on({ add: podChanged, update: (_o, n) => podChanged(n), delete: podChanged });
+    const podAdded = (p: KubeObject) => {
+      const key = ownerKey(p);
+      if (!key) return;
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+    };
+    const podGone = (p: KubeObject) => {
+      const key = ownerKey(p);
+      if (!key) return;
+      this.expectations.deletionObserved(key, `${p.metadata.namespace}/${p.metadata.name}`);
+      this.queue.add(key);
+    };
+    const podUpdated = (p: KubeObject) => {
+      if (p.metadata.deletionTimestamp) return podGone(p);
+      const key = ownerKey(p);
+      if (key) this.queue.add(key);
+    };
+    this.pods.on({ add: podAdded, update: (_o, n) => podUpdated(n), delete: podGone });
     const all = () => this.daemonsets.list().forEach(dsKey);
     this.nodes.on({ add: all, update: all, delete: all });
   }
@@ -97,7 +124,7 @@ export class DaemonSetController {
     const [ns, name] = key.split('/');
     const ds = this.daemonsets.get(ns, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
-    const hash = templateHash(ds.spec?.template);
+    const hash = templateHash(ds);
     const revision = await this.ensureRevision(ds, hash);
     const selector = selectorFromLabelSelector(ds.spec?.selector);
     const pods = this.pods.list(ns).filter((p) =>
@@ -147,15 +174,9 @@ export class DaemonSetController {
         }
       }
     }
-    for (const nodeName of toCreate) await this.createPod(ds, nodeName, hash, revision);
-    for (const p of toDelete) {
-      try {
-        await this.client.delete(refs.pods, ns, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
-        this.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-      } catch (e) {
-        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
-      }
-    }
+    // While earlier creates or deletes are not yet in the cache, acting on it would repeat them.
+    if (this.expectations.satisfied(key)) await this.manage(key, ds, toCreate, toDelete, hash, revision);
+    else toDelete.length = 0;
     const kept = pods.filter((p) => !toDelete.includes(p));
     const ready = kept.filter(podReady);
     const minReady = (ds.spec?.minReadySeconds ?? 0) * 1000;
@@ -173,7 +194,9 @@ export class DaemonSetController {
       numberAvailable: available.length,
       numberUnavailable: Math.max(0, desired - available.length),
     };
-    const next = { ...(ds.status ?? {}), ...status };
+    const next: Record<string, unknown> = { ...(ds.status ?? {}), ...status };
+    // These four are omitempty upstream: a zero is not written.
+    for (const f of ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable']) if (!next[f]) delete next[f];
     if (JSON.stringify(ds.status ?? {}) !== JSON.stringify(next)) {
       try {
         await this.client.update(refs.daemonsets, ns, { ...clone(ds), status: next }, { subresource: 'status' });
@@ -183,6 +206,32 @@ export class DaemonSetController {
       }
     }
     if (minReady && ready.length !== available.length) this.queue.addAfter(key, minReady);
+  }
+
+  private async manage(key: string, ds: KubeObject, toCreate: string[], toDelete: KubeObject[], hash: string, revision: number): Promise<void> {
+    const ns = ds.metadata.namespace!;
+    const podKey = (p: KubeObject) => `${ns}/${p.metadata.name}`;
+    this.expectations.expect(key, toCreate.length, toDelete.map(podKey));
+    let firstError: unknown;
+    for (const nodeName of toCreate) {
+      try {
+        await this.createPod(ds, nodeName, hash, revision);
+      } catch (e) {
+        // A pod never created will never be observed.
+        this.expectations.creationObserved(key);
+        firstError ??= e;
+      }
+    }
+    for (const p of toDelete) {
+      try {
+        await this.client.delete(refs.pods, ns, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
+        this.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
+      } catch (e) {
+        this.expectations.deletionObserved(key, podKey(p));
+        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) firstError ??= e;
+      }
+    }
+    if (firstError) throw firstError;
   }
 
   private async ensureRevision(ds: KubeObject, hash: string): Promise<number> {
@@ -202,6 +251,8 @@ export class DaemonSetController {
       metadata: {
         name: `${ds.metadata.name}-${hash}`, namespace: ns,
         labels: { ...(ds.spec?.template?.metadata?.labels ?? {}), [revisionHashLabel]: hash },
+        // As upstream: the DaemonSet's annotations (change-cause among them) for `kubectl rollout history`.
+        ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name!, uid: ds.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       data: { spec: { template: { ...clone(ds.spec?.template ?? {}), $patch: 'replace' } } },

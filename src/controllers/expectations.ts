@@ -33,6 +33,11 @@ export class ControllerExpectations {
     this.byKey.set(key, { creations: 0, deletions: new Set(podKeys), setAt: this.now() });
   }
 
+  /** Both at once, for controllers (DaemonSet) that create and delete in the same sync. */
+  expect(key: string, creations: number, deletionKeys: string[]): void {
+    this.byKey.set(key, { creations, deletions: new Set(deletionKeys), setAt: this.now() });
+  }
+
   creationObserved(key: string): void {
     const e = this.byKey.get(key);
     if (e && e.creations > 0) e.creations--;

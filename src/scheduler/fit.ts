@@ -10,8 +10,25 @@ import { controllerUid, hostPortsOf, type NodeUsage } from './node-usage.js';
 /** Why a node was rejected, in upstream's words (counted per reason in the FailedScheduling message). */
 export type FitFailure = string;
 
+// Informers replace a node's object on every change, so facts derived from one object can be kept
+// beside it: parsing quantities for every node and every pod was most of a scheduling cycle.
+const allocatableCache = new WeakMap<KubeObject, ResourceAmounts>();
+const taintCache = new WeakMap<KubeObject, Taint[]>();
+
+function allocatableOf(node: KubeObject): ResourceAmounts {
+  let a = allocatableCache.get(node);
+  if (!a) allocatableCache.set(node, (a = parseResourceList(node.status?.allocatable)));
+  return a;
+}
+
 /** Taints the node lifecycle controller would add for the node's conditions. */
 export function effectiveTaints(node: KubeObject): Taint[] {
+  let t = taintCache.get(node);
+  if (!t) taintCache.set(node, (t = computeEffectiveTaints(node)));
+  return t;
+}
+
+function computeEffectiveTaints(node: KubeObject): Taint[] {
   const taints: Taint[] = [...(node.spec?.taints ?? [])];
   const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
   const has = (key: string) => taints.some((t) => t.key === key);
@@ -30,7 +47,7 @@ export function filterNode(pod: KubeObject, node: KubeObject, usage: NodeUsage, 
   const taint = firstUntolerated(effectiveTaints(node), spec.tolerations, ['NoSchedule', 'NoExecute']);
   if (taint) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`];
   const failures: FitFailure[] = [];
-  const allocatable = parseResourceList(node.status?.allocatable);
+  const allocatable = allocatableOf(node);
   const maxPods = Number((allocatable.get('pods') ?? 110_000n) / 1000n);
   if (usage.pods + 1 > maxPods) failures.push('Too many pods');
   for (const [name, want] of requests) {
@@ -55,7 +72,7 @@ function portConflictsWildcard(port: string, usage: NodeUsage): boolean {
 
 /** Higher is better, 0–300: preferred affinity, free resources, fewest pods of the same controller. */
 export function scoreNode(pod: KubeObject, node: KubeObject, usage: NodeUsage, requests: ResourceAmounts, maxAffinity: number): number {
-  const allocatable = parseResourceList(node.status?.allocatable);
+  const allocatable = allocatableOf(node);
   let free = 0;
   let counted = 0;
   for (const r of ['cpu', 'memory']) {

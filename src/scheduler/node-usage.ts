@@ -5,6 +5,8 @@ import { podRequests, type ResourceAmounts } from '../api/pod-resources.js';
 
 interface Contribution {
   node: string;
+  /** The pod (uid, generation, controller) it was computed from: the same pod on the same node contributes the same. */
+  source: string;
   requests: ResourceAmounts;
   ports: string[];
   owner?: string;
@@ -46,10 +48,14 @@ export class NodeUsageIndex {
 
   /** Record (or replace) a pod's contribution; unbound or finished pods contribute nothing. */
   set(key: string, pod: KubeObject, nodeOverride?: string): void {
-    this.remove(key);
     const node = nodeOverride ?? pod.spec?.nodeName;
+    const source = `${pod.metadata.uid}/${pod.metadata.generation ?? ''}/${controllerUid(pod) ?? ''}`;
+    const existing = this.byPod.get(key);
+    // Status updates of a running pod change nothing here; skip recomputing its requests.
+    if (existing && node && existing.node === node && existing.source === source && !terminal(pod)) return;
+    this.remove(key);
     if (!node || terminal(pod)) return;
-    const c: Contribution = { node, requests: podRequests(pod.spec), ports: hostPortsOf(pod.spec), owner: controllerUid(pod) };
+    const c: Contribution = { node, source, requests: podRequests(pod.spec), ports: hostPortsOf(pod.spec), owner: controllerUid(pod) };
     this.byPod.set(key, c);
     const u = this.usage(node);
     u.pods++;

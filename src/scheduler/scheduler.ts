@@ -17,6 +17,17 @@ const nodesRef: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 
 
 export const defaultSchedulerName = 'default-scheduler';
 
+export interface SchedulerOptions {
+  /** The spec.schedulerName whose pods this scheduler places (upstream's profile name). */
+  schedulerName?: string;
+  /**
+   * Bindings in flight at once. As upstream's binding cycle, binding runs apart from choosing a
+   * node (the choice is assumed in the node usage meanwhile), so one API round trip per pod does
+   * not bound throughput.
+   */
+  maxBindsInFlight?: number;
+}
+
 export class Scheduler {
   readonly pods: Informer;
   readonly nodes: Informer;
@@ -27,9 +38,15 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly events: EventRecorder;
   private rotation = 0;
+  private readonly schedulerName: string;
+  private readonly maxBindsInFlight: number;
+  private bindsInFlight = 0;
+  private bindSlotWaiters: (() => void)[] = [];
 
-  constructor(private readonly client: ApiClient) {
-    this.events = new EventRecorder(client, { component: defaultSchedulerName });
+  constructor(private readonly client: ApiClient, opts: SchedulerOptions = {}) {
+    this.schedulerName = opts.schedulerName ?? defaultSchedulerName;
+    this.maxBindsInFlight = opts.maxBindsInFlight ?? 16;
+    this.events = new EventRecorder(client, { component: this.schedulerName });
     this.pods = new Informer(client, podsRef);
     this.nodes = new Informer(client, nodesRef);
     this.pods.on({
@@ -70,7 +87,7 @@ export class Scheduler {
   }
 
   private isOurs(pod: KubeObject): boolean {
-    return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? defaultSchedulerName) === defaultSchedulerName;
+    return !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && (pod.spec?.schedulerName ?? defaultSchedulerName) === this.schedulerName;
   }
 
   private retryUnschedulable(): void {
@@ -113,16 +130,31 @@ export class Scheduler {
     this.assumed.set(key, nodeName);
     this.usage.set(key, pod, nodeName);
     this.unschedulable.delete(key);
+    while (this.bindsInFlight >= this.maxBindsInFlight) await new Promise<void>((r) => this.bindSlotWaiters.push(r));
+    this.bindsInFlight++;
+    void this.bind(key, pod, nodeName).finally(() => {
+      this.bindsInFlight--;
+      this.bindSlotWaiters.shift()?.();
+    });
+  }
+
+  /** The binding cycle: on failure the assumption is undone and the pod tried again. */
+  private async bind(key: string, pod: KubeObject, nodeName: string): Promise<void> {
+    const ns = pod.metadata.namespace!;
+    const name = pod.metadata.name!;
     try {
       await this.client.post(podsRef, ns, name, 'binding', {
         apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       });
       this.events.normal(pod, 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
     } catch (e) {
-      this.assumed.delete(key);
-      this.usage.remove(key);
+      if (this.assumed.get(key) === nodeName) {
+        this.assumed.delete(key);
+        this.usage.remove(key);
+      }
       if (e instanceof ApiError && (e.code === 404 || e.code === 409)) return; // gone, or bound by someone else
-      throw e;
+      if (process.env.NANOKUBE_DEBUG) console.error(`scheduler: binding ${key}:`, e);
+      this.queue.addRateLimited(key);
     }
   }
 
