@@ -44,7 +44,8 @@ export function expand(text: string, vars: Record<string, string>): string {
   return out;
 }
 
-function fieldValue(pod: KubeObject, fieldPath: string): string {
+/** A pod field (downward API fieldRef) as its text; also used by downwardAPI volumes. */
+export function fieldValue(pod: KubeObject, fieldPath: string): string {
   const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
   if (m) return (pod.metadata[m[1] as 'labels' | 'annotations'] ?? {})[m[2]] ?? '';
   switch (fieldPath) {
@@ -79,7 +80,8 @@ function formatMap(m: Record<string, string> | undefined): string {
   return Object.keys(m ?? {}).sort().map((k) => `${k}="${m![k]}"`).join('\n');
 }
 
-function resourceValue(container: any, ref: any, allocatable: Record<string, string>): string {
+/** A container resource (downward API resourceFieldRef) in units of its divisor. */
+export function resourceValue(container: any, ref: any, allocatable: Record<string, string>): string {
   const [kind, resource] = String(ref.resource).split('.');
   let q = container.resources?.[kind]?.[resource];
   // An unset limit reads as the node's allocatable, as upstream.

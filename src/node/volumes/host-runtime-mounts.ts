@@ -1,0 +1,203 @@
+// How the host runtime makes volumes appear at their mountPath. Its containers are process groups
+// on the node, so there are two ways:
+// - as root with util-linux `unshare`: the container's command runs in a private mount namespace
+//   (`unshare -m`, private propagation) where each volume is bind-mounted over its mountPath, then
+//   the command is exec'd (same pid, same process group). Only the container sees the mount; the
+//   node's path is never written to. A missing mount point is created as an empty directory (or
+//   empty file for a file volume) and removed with the pod, unless some mount namespace still has
+//   something mounted there (removing it would detach another pod's mount). `exec` and exec probes
+//   enter the namespace with nsenter.
+// - otherwise: mountPath becomes a symlink to the volume, when that path does not exist yet and
+//   its parent can be created; the links are recorded and removed with the pod. A path that exists
+//   (and is not already our link to the same volume) fails the container.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Mount } from '../runtime/runtime.js';
+
+export type HostMountMode = 'namespace' | 'symlink';
+
+let detected: HostMountMode | undefined;
+
+/** Private mount namespaces when root on Linux with `unshare` and `nsenter`, symlinks otherwise. */
+export function hostMountMode(): HostMountMode {
+  if (detected) return detected;
+  const onPath = (bin: string) => (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && fs.existsSync(path.join(d, bin)));
+  const override = process.env.NANOKUBE_HOST_MOUNTS;
+  if (override === 'symlink' || override === 'namespace') return (detected = override);
+  detected = process.platform === 'linux' && process.getuid?.() === 0 && onPath('unshare') && onPath('nsenter') ? 'namespace' : 'symlink';
+  return detected;
+}
+
+/** Runs in the new mount namespace: bind-mount each volume, make read-only ones so, cd, exec. */
+const mountScript = `
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  src=$1; dst=$2; ro=$3; shift 3; n=$((n-1))
+  mount --bind "$src" "$dst" || { echo "nanokube: cannot mount $src at $dst" >&2; exit 128; }
+  if [ "$ro" = 1 ]; then mount -o remount,bind,ro "$dst" || exit 128; fi
+done
+wd=$1; shift
+if [ "$wd" != - ]; then cd "$wd" || { echo "nanokube: chdir $wd failed" >&2; exit 128; }; fi
+exec "$@"
+`;
+
+function kindOf(p: string): 'dir' | 'other' | 'missing' {
+  try {
+    return fs.statSync(p).isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+function mountPointsFile(podStateDir: string): string {
+  return path.join(podStateDir, 'mount-points.json');
+}
+
+/** Checks each mount point (and creates missing ones) so conflicts fail with a clear message before start. */
+function prepareMountPoints(podStateDir: string, mounts: Mount[]): void {
+  const created = readList(mountPointsFile(podStateDir));
+  const record = (p: string) => {
+    if (!created.includes(p)) created.push(p);
+  };
+  for (const m of mounts) {
+    const src = kindOf(m.hostPath);
+    if (src === 'missing') throw new Error(`volume path ${m.hostPath} for mountPath "${m.containerPath}" does not exist`);
+    const dst = kindOf(m.containerPath);
+    if (dst === 'missing') {
+      const dir = src === 'dir' ? m.containerPath : path.dirname(m.containerPath);
+      const first = fs.mkdirSync(dir, { recursive: true });
+      // Every directory made, from the first new one down.
+      for (let d = dir; first && d.length >= first.length; d = path.dirname(d)) record(d);
+      if (src !== 'dir') {
+        fs.closeSync(fs.openSync(m.containerPath, 'a'));
+        record(m.containerPath);
+      }
+      fs.mkdirSync(podStateDir, { recursive: true });
+      fs.writeFileSync(mountPointsFile(podStateDir), JSON.stringify(created));
+    } else if (dst !== src) {
+      throw new Error(`cannot mount volume at "${m.containerPath}": it is ${dst === 'dir' ? 'a directory' : 'not a directory'} on the node and the volume is ${src === 'dir' ? 'a directory' : 'a file'}`);
+    }
+  }
+}
+
+export interface PreparedCommand {
+  command: string[];
+  /** The working directory the shim should change to (undefined: the command changes itself). */
+  workingDir?: string;
+}
+
+/**
+ * The command the shim runs so the container sees its mounts. `podStateDir` keeps the links made
+ * in symlink mode (removed by removeHostMounts).
+ */
+export function prepareHostMounts(podStateDir: string, mounts: Mount[], command: string[], workingDir: string | undefined): PreparedCommand {
+  if (mounts.length === 0) return { command, workingDir };
+  if (hostMountMode() === 'namespace') {
+    prepareMountPoints(podStateDir, mounts);
+    const args = mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? '1' : '0']);
+    return {
+      command: ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', mountScript, 'nanokube-mounts', String(mounts.length), ...args, workingDir || '-', ...command],
+    };
+  }
+  linkMounts(podStateDir, mounts);
+  return { command, workingDir };
+}
+
+function linksFile(podStateDir: string): string {
+  return path.join(podStateDir, 'mount-links.json');
+}
+
+function readList(file: string): string[] {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+function readLinks(podStateDir: string): string[] {
+  return readList(linksFile(podStateDir));
+}
+
+/** Every mount point of every mount namespace on the machine (one mountinfo read per namespace). */
+function mountPointsInUse(): Set<string> {
+  const seen = new Set<string>();
+  const points = new Set<string>();
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const ns = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+      if (seen.has(ns)) continue;
+      seen.add(ns);
+      for (const line of fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) {
+        const p = line.split(' ')[4];
+        if (p) points.add(p.replace(/\\([0-7]{3})/g, (_m, o) => String.fromCharCode(parseInt(o, 8))));
+      }
+    } catch {
+      // the process went away
+    }
+  }
+  return points;
+}
+
+/** Removes the mount points a pod's containers needed, when empty and mounted nowhere any more. */
+function removeMountPoints(podStateDir: string): void {
+  const created = readList(mountPointsFile(podStateDir));
+  if (created.length === 0) return;
+  const inUse = mountPointsInUse();
+  for (const p of created.sort((a, b) => b.length - a.length)) {
+    if (inUse.has(p)) continue;
+    try {
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) fs.rmdirSync(p); // fails (and stays) when not empty
+      else if (st.isFile() && st.size === 0) fs.unlinkSync(p);
+    } catch {
+      // not empty, or gone
+    }
+  }
+  fs.rmSync(mountPointsFile(podStateDir), { force: true });
+}
+
+function linkMounts(podStateDir: string, mounts: Mount[]): void {
+  const links = readLinks(podStateDir);
+  for (const m of mounts) {
+    let existing: string | undefined;
+    try {
+      existing = fs.readlinkSync(m.containerPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`cannot mount volume at "${m.containerPath}": the path exists on the node, and the host runtime cannot mount over a path it does not own`);
+      }
+    }
+    if (existing !== undefined) {
+      if (existing === m.hostPath && links.includes(m.containerPath)) continue;
+      throw new Error(`cannot mount volume at "${m.containerPath}": the path exists on the node, and the host runtime cannot mount over a path it does not own`);
+    }
+    try {
+      fs.mkdirSync(path.dirname(m.containerPath), { recursive: true });
+      fs.symlinkSync(m.hostPath, m.containerPath);
+    } catch (e) {
+      throw new Error(`cannot mount volume at "${m.containerPath}": ${(e as Error).message}`);
+    }
+    links.push(m.containerPath);
+    fs.mkdirSync(podStateDir, { recursive: true });
+    fs.writeFileSync(linksFile(podStateDir), JSON.stringify(links));
+  }
+}
+
+/** Removes what a pod's mounts left on the node: symlinks (symlink mode) or empty mount points (namespace mode). */
+export function removeHostMounts(podStateDir: string): void {
+  removeMountPoints(podStateDir);
+  for (const link of readLinks(podStateDir)) {
+    try {
+      if (fs.lstatSync(link).isSymbolicLink()) fs.unlinkSync(link);
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(linksFile(podStateDir), { force: true });
+}
+
+/** A command run "inside" a container whose mounts live in a private namespace: enter it first. */
+export function execInMountNamespace(pid: number, command: string[], cwd: string | undefined): { file: string; args: string[] } {
+  return { file: 'nsenter', args: ['-t', String(pid), '-m', cwd ? `--wd=${cwd}` : '-w', '--', ...command] };
+}
