@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   advertiseHost?: string;
   /** Service ClusterIP range (default 10.43.0.0/16, as k3s). */
   serviceCidr?: string;
+  /** Pod network split into per-node podCIDRs (default 10.42.0.0/16, as k3s). */
+  clusterCidr?: string;
   /** Use this store instead of the data directory's SQLite file (tests). */
   store?: Store;
   /** --node-monitor-grace-period in seconds: a node whose lease is older is NotReady/Unknown (default 50). */
@@ -72,7 +74,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await ensureSystemNamespaces(server.service, registry);
   await ensureKubernetesService(server.service, registry, firstServiceIp(opts.serviceCidr ?? '10.43.0.0/16'), port);
   const client = new LocalApiClient(server.service, registry);
-  const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds });
+  const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
+    storageDir: path.resolve(opts.dataDir, 'storage') });
   await controllers.start();
   const scheduler = new Scheduler(client);
   await scheduler.start();

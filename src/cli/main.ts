@@ -8,6 +8,8 @@ import { createCertificateAuthority, issueCertificate } from '../apiserver/pki.j
 import { HttpApiClient } from '../client/http-client.js';
 import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
+import type { RuntimeName } from './node-networking.js';
+import { ensureDefaultIngressClass } from '../ingress/ingress-class.js';
 
 const usage = `Usage:
   nanokube up [--data-dir DIR] [--port N] [--bind-address A] [--node-name N] [CONTROL-PLANE FLAGS]
@@ -16,7 +18,41 @@ const usage = `Usage:
       Start the control plane only; nodes join with \`nanokube agent\`.
   nanokube agent --server URL --token T --node-name N [--data-dir D] [--address A] [--kubelet-port P]
       Join another node to a cluster (T is the server's DIR/pki/node.token).
+
+  Every node (up, agent) runs its pods with --runtime host (the default: pods share the node's network)
+  or --runtime isolated (root on Linux with nft: a network namespace and IP per pod from the node's
+  podCIDR, Services through nftables, cluster DNS). The control plane splits --cluster-cidr (10.42.0.0/16) into podCIDRs and
+  allocates ClusterIPs from --service-cluster-ip-range (10.43.0.0/16).
+
+  Every node (up, agent) serves Ingresses of the default IngressClass "nanokube" on its address:
+  --ingress-http-port N (default 80) and --ingress-https-port N (default 443); 0 picks a free port,
+  published in the Node's ingress.nanokube.io/http-port and -https-port annotations. \`server\` runs
+  no node, so it only creates the IngressClass and accepts the flags for symmetry.
 `;
+
+// The node's ingress data plane ports (`up` and `agent`; `server` accepts them and runs no node).
+const ingressFlags = {
+  'ingress-http-port': { type: 'string', default: '80' },
+  'ingress-https-port': { type: 'string', default: '443' },
+} as const;
+
+function ingressPorts(values: Record<string, string | boolean | undefined>): { httpPort: number; httpsPort: number } {
+  const port = (flag: string) => {
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid --${flag} ${values[flag]}: want a port number (0 picks a free one)`);
+    return n;
+  };
+  return { httpPort: port('ingress-http-port'), httpsPort: port('ingress-https-port') };
+}
+
+// The node's container runtime (`up` and `agent`): host (the node's network) or isolated (a network namespace per pod).
+const runtimeFlag = { runtime: { type: 'string' } } as const;
+
+function runtimeName(value: string | undefined): RuntimeName {
+  if (value === undefined) return 'host';
+  if (value === 'host' || value === 'isolated') return value;
+  throw new Error(`invalid --runtime ${value}: want host or isolated`);
+}
 
 async function agent(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +64,8 @@ async function agent(args: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       address: { type: 'string', default: '127.0.0.1' },
       'kubelet-port': { type: 'string', default: '0' },
+      ...ingressFlags,
+      ...runtimeFlag,
     },
     strict: true,
   });
@@ -43,6 +81,8 @@ async function agent(args: string[]): Promise<void> {
     tls: issueCertificate(ownCa, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
     token: values.token,
     kubeletPort: Number(values['kubelet-port']),
+    ingress: ingressPorts(values),
+    runtime: runtimeName(values.runtime),
   });
   process.stdout.write(`nanokube agent ${nodeName} joined ${values.server}\n`);
   const stop = async () => {
@@ -62,6 +102,8 @@ const controlPlaneFlags = {
   'node-monitor-grace-period': { type: 'string' },
   'default-not-ready-toleration-seconds': { type: 'string' },
   'default-unreachable-toleration-seconds': { type: 'string' },
+  'cluster-cidr': { type: 'string' },
+  'service-cluster-ip-range': { type: 'string' },
 } as const;
 
 /** Seconds from "40s", "1m30s" or a bare number, as upstream's duration flags accept them. */
@@ -91,12 +133,16 @@ async function controlPlaneFrom(values: Record<string, string | boolean | undefi
     nodeMonitorGracePeriodSeconds: durationSeconds('node-monitor-grace-period', str('node-monitor-grace-period')),
     defaultNotReadyTolerationSeconds: intSeconds('default-not-ready-toleration-seconds', str('default-not-ready-toleration-seconds')),
     defaultUnreachableTolerationSeconds: intSeconds('default-unreachable-toleration-seconds', str('default-unreachable-toleration-seconds')),
+    clusterCidr: str('cluster-cidr'),
+    serviceCidr: str('service-cluster-ip-range'),
   });
 }
 
 async function server(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: controlPlaneFlags, strict: true });
+  const { values } = parseArgs({ args, options: { ...controlPlaneFlags, ...ingressFlags }, strict: true });
+  ingressPorts(values);
   const cp = await controlPlaneFrom(values);
+  await ensureDefaultIngressClass(cp.client);
   process.stdout.write(
     `nanokube control plane is running: API server at ${cp.url}\n\n` +
       `export KUBECONFIG=${cp.kubeconfigPath}\n\n` +
@@ -116,7 +162,7 @@ async function server(args: string[]): Promise<void> {
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...controlPlaneFlags, 'node-name': { type: 'string', default: os.hostname() } },
+    options: { ...controlPlaneFlags, ...ingressFlags, ...runtimeFlag, 'node-name': { type: 'string', default: os.hostname() } },
     strict: true,
   });
   const bindAddress = values['bind-address']!;
@@ -130,6 +176,8 @@ async function up(args: string[]): Promise<void> {
     dataDir: path.join(values['data-dir']!, 'node'),
     tls: issueCertificate({ certPem: cp.caPem, keyPem: cp.caKeyPem }, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
     token: cp.nodeToken,
+    ingress: ingressPorts(values),
+    runtime: runtimeName(values.runtime),
   });
   process.stdout.write(
     `nanokube is running: API server at ${cp.url}, node ${nodeName}\n\n` +

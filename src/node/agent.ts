@@ -13,6 +13,7 @@ import { PodWorker } from './pod-worker.js';
 import { nodeCapacity, nodeObject, nodeStatus, type NodeIdentity } from './node-info.js';
 import type { EnvSources } from './container-env.js';
 import { serviceEnvVars, servicesForPod } from './service-env.js';
+import { VolumeManager } from './volumes/volume-manager.js';
 
 const refs = {
   nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
@@ -50,6 +51,7 @@ export class NodeAgent {
   private adoptable = new Map<string, ContainerHandle[]>();
   private stopped = false;
   readonly identity: NodeIdentity;
+  readonly volumes: VolumeManager;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.identity = { name: opts.nodeName, address: opts.address, dataDir: opts.dataDir, kubeletPort: opts.kubeletPort, labels: opts.labels };
@@ -58,9 +60,18 @@ export class NodeAgent {
     this.pods.on({
       add: (p) => this.onPod(p),
       update: (_o, p) => this.onPod(p),
-      delete: (p) => void this.workers.get(p.metadata.uid!)?.forceStop(),
+      delete: (p) => {
+        const w = this.workers.get(p.metadata.uid!);
+        if (w) void w.forceStop();
+        else void this.volumes.tearDown(p.metadata.uid!); // a finished pod without a worker
+      },
     });
     this.services = new Informer(opts.client, refs.services);
+    this.volumes = new VolumeManager({
+      client: opts.client, dataDir: opts.dataDir, nodeAddresses: [opts.address], node: () => this.node,
+      sources: () => this.envSources(),
+      onSizeLimitExceeded: (uid, message) => this.workers.get(uid)?.evict(message),
+    });
     fs.mkdirSync(this.logDir, { recursive: true });
   }
 
@@ -86,6 +97,7 @@ export class NodeAgent {
     await this.services.start();
     await this.pods.start();
     await this.removeOrphans();
+    this.volumes.start();
     this.every(leaseRenewMs, () => this.renewLease());
     this.every(statusUpdateMs, () => this.updateStatus());
   }
@@ -93,6 +105,7 @@ export class NodeAgent {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.volumes.stop();
     this.pods.stop();
     this.services.stop();
   }
@@ -179,6 +192,7 @@ export class NodeAgent {
         logDir: this.logDir,
         maxLogBytes: this.opts.maxLogBytes ?? 10 * 1024 * 1024,
         maxLogFiles: this.opts.maxLogFiles ?? 5,
+        volumes: this.volumes,
         onRemoved: (id) => this.workers.delete(id),
       }, adopted);
       this.workers.set(uid, w);
@@ -198,6 +212,8 @@ export class NodeAgent {
       await this.opts.runtime.removeSandbox(uid);
       this.adoptable.delete(uid);
     }
+    await this.opts.runtime.pruneSandboxes?.(known as Set<string>);
+    await this.volumes.removeOrphans(known as Set<string>);
   }
 
   /** The worker for a pod by namespace/name (logs, exec). */

@@ -16,6 +16,10 @@ import { buildEnv, commandLine, ContainerConfigError, type EnvSources } from './
 import { Prober, runProbeOnce, type ProbeKind } from './prober.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { computePodStatus } from './pod-status.js';
+import { logShowsPortClash } from './host-port-clash.js';
+import type { VolumeManager } from './volumes/volume-manager.js';
+import { VolumeError } from './volumes/volume-error.js';
+import { SubPathError } from './volumes/volume-mounts.js';
 
 const podsRef: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 
@@ -29,6 +33,7 @@ export interface PodWorkerDeps {
   logDir: string;
   maxLogBytes: number;
   maxLogFiles: number;
+  volumes: VolumeManager;
   /** Called once the pod's containers are gone and its object deleted. */
   onRemoved(uid: string): void;
 }
@@ -47,6 +52,9 @@ export class PodWorker {
   private lastStatusJson = '';
   private timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  private volumesReady = false;
+  private volumeRetryMs = 0;
+  private lastMountError = '';
 
   constructor(
     pod: KubeObject,
@@ -91,6 +99,7 @@ export class PodWorker {
 
   update(pod: KubeObject): void {
     this.pod = pod;
+    this.deps.volumes.updatePod(pod);
     this.kick();
   }
 
@@ -134,6 +143,7 @@ export class PodWorker {
     }
     await Promise.all([...this.containers.values()].map((r) => r.handle?.exited));
     await this.deps.runtime.removeSandbox(this.uid);
+    await this.deps.volumes.tearDown(this.uid);
     this.deps.onRemoved(this.uid);
   }
 
@@ -148,6 +158,7 @@ export class PodWorker {
       this.sandbox = await this.deps.runtime.createSandbox({
         podUid: this.uid, namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!,
         hostname: this.pod.spec?.hostname ?? this.pod.metadata.name!, hostNetwork: !!this.pod.spec?.hostNetwork,
+        dnsPolicy: this.pod.spec?.dnsPolicy, dnsConfig: this.pod.spec?.dnsConfig,
       });
       this.startTime ??= nowTimestamp();
       if (!this.deps.runtime.enforcesLimits && hasLimits(this.pod)) {
@@ -156,9 +167,36 @@ export class PodWorker {
     }
     if (!this.finalPhase) {
       this.checkActiveDeadline();
-      if (!this.finalPhase) await this.runContainers();
+      if (!this.finalPhase && (this.volumesReady || (await this.setUpVolumes()))) await this.runContainers();
     }
     await this.pushStatus();
+  }
+
+  /** Volumes before any container; while that fails the pod stays ContainerCreating, retried with back-off. */
+  private async setUpVolumes(): Promise<boolean> {
+    try {
+      await this.deps.volumes.setUp(this.pod);
+    } catch (e) {
+      if (!(e instanceof VolumeError)) throw e;
+      const message = `MountVolume.SetUp failed for volume "${e.volume}" : ${e.message}`;
+      // Repeats of the same failure are counted by the event recorder; a new failure is news.
+      if (message !== this.lastMountError || this.volumeRetryMs >= 16_000) this.deps.events.warning(this.pod, 'FailedMount', message);
+      this.lastMountError = message;
+      this.volumeRetryMs = Math.min(Math.max(this.volumeRetryMs * 2, 1000), 16_000);
+      this.later(this.volumeRetryMs);
+      return false;
+    }
+    this.volumesReady = true;
+    return true;
+  }
+
+  /** The agent evicts the pod (an emptyDir over its sizeLimit): Failed, reason Evicted, containers stopped. */
+  evict(message: string): void {
+    if (this.finalPhase || this.pod.metadata.deletionTimestamp) return;
+    this.finalPhase = 'Failed';
+    this.finalReason = { reason: 'Evicted', message };
+    this.deps.events.warning(this.pod, 'Evicted', message);
+    void this.stopAll('deadline', 0);
   }
 
   private checkActiveDeadline(): void {
@@ -267,12 +305,21 @@ export class PodWorker {
         `nanokube runs containers as processes on the node and cannot run image "${container.image}" without a command: set the container's command`, fp);
       return;
     }
+    let mounts;
+    try {
+      mounts = this.deps.volumes.mounts(this.pod, container, env);
+    } catch (e) {
+      if (!(e instanceof SubPathError)) throw e;
+      this.setWaiting(rec, 'CreateContainerConfigError', e.message, fp);
+      this.later(5000);
+      return;
+    }
     const attempt = rec.attempt + 1;
     const limits = container.resources?.limits ?? {};
     let handle: ContainerHandle;
     try {
       handle = await this.deps.runtime.startContainer({
-        podUid: this.uid, name: rec.name, attempt, command: cmd, env: fullEnv, workingDir: container.workingDir, mounts: [],
+        podUid: this.uid, name: rec.name, attempt, command: cmd, env: fullEnv, workingDir: container.workingDir, mounts,
         logPath: this.logPath(rec.name, attempt), maxLogBytes: this.deps.maxLogBytes, maxLogFiles: this.deps.maxLogFiles,
         memoryLimitBytes: limits.memory ? Number(Quantity.parse(limits.memory).value()) : undefined,
         cpuLimitMilli: limits.cpu ? Number(Quantity.parse(limits.cpu).milliValue()) : undefined,
@@ -416,6 +463,10 @@ export class PodWorker {
     rec.ready = false;
     rec.started = false;
     rec.terminated = this.terminatedFrom(rec, st, rec.attempt);
+    if (st.exitCode !== 0 && (this.deps.runtime.name === 'host' || this.pod.spec?.hostNetwork) && logShowsPortClash(this.logPath(rec.name, rec.attempt))) {
+      this.deps.events.warning(this.pod, 'PortConflict', `Container ${rec.name} failed: a port it listens on is already in use on node ${this.deps.nodeName} `
+        + `(${this.pod.spec?.hostNetwork ? 'hostNetwork pods share' : 'the host runtime shares'} the node's network among pods)`, fieldPath(rec, rec.kind !== 'app'));
+    }
     const ranFor = st.finishedAt.getTime() - st.startedAt.getTime();
     const wait = rec.backoff.next(ranFor);
     rec.backoffUntil = st.finishedAt.getTime() + wait;
@@ -490,6 +541,7 @@ export class PodWorker {
     await this.stopAll('delete', this.gracePeriod());
     await this.pushStatus();
     await this.deps.runtime.removeSandbox(this.uid);
+    await this.deps.volumes.tearDown(this.uid);
     for (const t of this.timers) clearTimeout(t);
     this.closed = true;
     try {

@@ -165,7 +165,7 @@ function portForward(agent: NodeAgent, worker: PodWorker, req: IncomingMessage, 
   // Processes of the host runtime (and host-network pods) share the node's network: their ports are on
   // loopback, where kubelet dials inside a pod's network namespace.
   const host = agent.runtime.name === 'host' || pod.spec?.hostNetwork ? '127.0.0.1' : podIP;
-  handlePortForwardUpgrade(req, socket, head, (port) => dial(host, port), { pod: pod.metadata.name!, uid: worker.uid });
+  handlePortForwardUpgrade(req, socket, head, (port) => agent.runtime.dialPod?.(worker.uid, port) ?? dial(host, port), { pod: pod.metadata.name!, uid: worker.uid });
 }
 
 const dialErrors: Record<string, string> = {

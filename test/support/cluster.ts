@@ -6,12 +6,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { HttpApiClient } from '../../src/client/http-client.js';
+import { removeNodeNetworking } from '../../src/cli/node-networking.js';
 
 // Compiled, this file is <build>/test/support/cluster.js; the cluster runs from the same build tree, so a
 // private build directory (scripts/build-to.sh) tests its own code.
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const repoRoot = path.resolve(buildRoot, '..');
 const nanokubeBin = path.join(buildRoot, 'src', 'cli', 'main.js');
+// Clusters run in parallel: every node's ingress takes free ports (published on its Node's annotations).
+const freeIngressPorts = ['--ingress-http-port', '0', '--ingress-https-port', '0'];
+/** Pod and Service ranges of their own, so the pod networks of parallel clusters do not overlap. */
+function privateNetworkArgs(): string[] {
+  const n = 16 + Math.floor(Math.random() * 100) * 2;
+  return ['--cluster-cidr', `10.${n}.0.0/16`, '--service-cluster-ip-range', `10.${n + 1}.0.0/16`];
+}
 
 /** Directory holding kubectl.1.27 … kubectl.1.33 (beside the dispatcher on PATH). */
 export function kubectlDir(): string {
@@ -72,6 +80,7 @@ export class TestCluster {
   output = '';
   readonly home: string;
   readonly agents: TestAgent[] = [];
+  private readonly networkArgs = privateNetworkArgs();
 
   constructor(
     readonly dataDir: string,
@@ -92,7 +101,7 @@ export class TestCluster {
     const kubeconfig = path.join(this.dataDir, 'kubeconfig');
     fs.rmSync(kubeconfig, { force: true });
     this.output = '';
-    const proc = spawn(process.execPath, [nanokubeBin, 'up', '--data-dir', this.dataDir, '--port', '0', ...this.extraArgs], {
+    const proc = spawn(process.execPath, [nanokubeBin, 'up', '--data-dir', this.dataDir, '--port', '0', ...freeIngressPorts, ...this.networkArgs, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
@@ -170,7 +179,7 @@ export class TestCluster {
   startAgent(nodeName: string, extraArgs: string[] = []): TestAgent {
     const dataDir = path.join(this.dataDir, 'agents', nodeName);
     const token = fs.readFileSync(path.join(this.dataDir, 'pki', 'node.token'), 'utf8').trim();
-    const proc = spawn(process.execPath, [nanokubeBin, 'agent', '--server', this.serverUrl(), '--token', token, '--node-name', nodeName, '--data-dir', dataDir, ...extraArgs], {
+    const proc = spawn(process.execPath, [nanokubeBin, 'agent', '--server', this.serverUrl(), '--token', token, '--node-name', nodeName, '--data-dir', dataDir, ...freeIngressPorts, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const existing = this.agents.findIndex((a) => a.nodeName === nodeName);
@@ -187,6 +196,10 @@ export class TestCluster {
     }
     await this.stop();
     killContainers(this.dataDir);
+    // Pod namespaces, bridges and rules of the isolated runtime outlive the agents, like containers.
+    const nameAt = this.extraArgs.indexOf('--node-name');
+    await removeNodeNetworking(nameAt >= 0 ? this.extraArgs[nameAt + 1] : os.hostname(), path.join(this.dataDir, 'node'));
+    for (const a of this.agents) await removeNodeNetworking(a.nodeName, a.dataDir);
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.rmSync(this.home, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import type { ContainerConfig, ContainerHandle, ContainerState, ExecOptions, Run
 import { shimProgram } from './shim.js';
 import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
+import { execInMountNamespace, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
 
 interface StoredConfig {
   command: string[];
@@ -16,6 +17,8 @@ interface StoredConfig {
   workingDir?: string;
   /** Started with an attachable stdin (the FIFO `stdin` in its state directory). */
   stdin?: boolean;
+  /** Runs in a private mount namespace holding its volumes (exec enters it). */
+  mountNamespace?: boolean;
 }
 
 const pollMs = 250;
@@ -80,7 +83,7 @@ POSIX::_exit(127);
 `;
 
 export class HostRuntime implements Runtime {
-  readonly name = 'host' as const;
+  readonly name: 'host' | 'isolated' = 'host';
   readonly enforcesLimits: boolean;
   private readonly cgroups: CgroupsV1;
   private readonly spawner = new Spawner();
@@ -109,8 +112,14 @@ export class HostRuntime implements Runtime {
   }
 
   async removeSandbox(podUid: string): Promise<void> {
+    removeHostMounts(path.join(this.stateDir, podUid));
     fs.rmSync(path.join(this.stateDir, podUid), { recursive: true, force: true });
     this.cgroups.remove(podUid);
+  }
+
+  /** What the shim runs under: nothing here; the isolated runtime enters the pod's network namespace. */
+  protected launcher(_cfg: ContainerConfig): string[] {
+    return [];
   }
 
   async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
@@ -118,12 +127,16 @@ export class HostRuntime implements Runtime {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const startedAt = new Date();
-    const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin };
+    // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
+    const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), cfg.mounts, cfg.command, cfg.workingDir);
+    const mountNamespace = prepared.command !== cfg.command;
+    const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin, mountNamespace };
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(stored));
     fs.mkdirSync(path.dirname(cfg.logPath), { recursive: true });
     const procs = await this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli);
-    const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...cfg.command] : cfg.command;
-    const { exited: shimExited } = await this.spawner.spawn(['perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', cfg.workingDir || '-', ...command], cfg.env);
+    const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...prepared.command] : prepared.command;
+    const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', prepared.workingDir || '-', ...command];
+    const { exited: shimExited } = await this.spawner.spawn(argv, cfg.env);
     const pid = await waitForPid(dir, shimExited);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);
   }
@@ -234,8 +247,14 @@ export class HostRuntime implements Runtime {
 
   execCommand(podUid: string, name: string, opts: ExecOptions) {
     // Exec runs with the container's environment and working directory, as a process on the node.
-    const cfg = this.latest(podUid, name)?.cfg;
+    const latest = this.latest(podUid, name);
+    const cfg = latest?.cfg;
     const env = cfg?.env ?? {};
+    const pid = latest && readPid(latest.dir);
+    if (cfg?.mountNamespace && pid) {
+      const t = execInMountNamespace(pid, opts.command, opts.workingDir ?? cfg.workingDir);
+      return { ...t, env: { ...env, ...opts.env } };
+    }
     return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd: opts.workingDir ?? cfg?.workingDir };
   }
 

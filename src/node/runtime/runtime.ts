@@ -1,6 +1,6 @@
 // The node agent's runtime interface (DESIGN.md "Node runtime"): pod sandboxes and containers.
-// Implementations: host (plain processes) now; isolated (netns + bwrap) with pod networking.
-import type { Writable } from 'node:stream';
+// Implementations: host (plain processes in the node's network) and isolated (a network namespace per pod).
+import type { Duplex, Writable } from 'node:stream';
 
 export interface SandboxConfig {
   podUid: string;
@@ -8,6 +8,9 @@ export interface SandboxConfig {
   name: string;
   hostname: string;
   hostNetwork: boolean;
+  /** spec.dnsPolicy and spec.dnsConfig: what the pod's /etc/resolv.conf says (isolated runtime). */
+  dnsPolicy?: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
 }
 
 export interface Sandbox {
@@ -87,6 +90,13 @@ export interface Runtime {
    * sees end of file only under stdinOnce.
    */
   openStdin(podUid: string, name: string): Promise<Writable | undefined>;
+  /**
+   * For port-forward: a connection to localhost:port inside the pod's own network, when the pod has
+   * one (isolated runtime, not hostNetwork); undefined means dial the pod's IP (or the node's loopback).
+   */
+  dialPod?(podUid: string, port: number): Promise<Duplex> | undefined;
+  /** After an agent restart: sandboxes of pods not in `keep` (this node's pods) are removed. */
+  pruneSandboxes?(keep: Set<string>): Promise<void>;
   /** Whether memory/cpu limits are enforced; if not, the agent says so in an Event. */
   readonly enforcesLimits: boolean;
 }
