@@ -10,6 +10,7 @@ import { Informer, cacheKey } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { jobFinished } from './job-controller.js';
+import { planSchedule, type SchedulePlan } from './cronjob-missed-schedules.js';
 
 const refs = {
   cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
@@ -17,7 +18,6 @@ const refs = {
 } satisfies Record<string, ResourceRef>;
 
 export const scheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
-const maxMissedStarts = 100;
 
 export interface CronJobControllerOptions {
   now?: () => number;
@@ -27,26 +27,24 @@ export function jobNameFor(cronJobName: string, scheduled: Date): string {
   return `${cronJobName}-${Math.floor(scheduled.getTime() / 60_000)}`;
 }
 
-/** The times a schedule fired after `from` and up to `to`: the most recent one and how many there were. */
-export function missedTimes(schedule: string, timeZone: string | undefined, from: Date, to: Date): { latest?: Date; count: number; next: Date } {
-  const cron = parseCronSchedule(schedule, timeZone);
-  let latest: Date | undefined;
-  let count = 0;
-  let t = cron.next(from);
-  while (t.getTime() <= to.getTime()) {
-    latest = t;
-    count++;
-    // Beyond the limit only the latest matters; jump close to `to` instead of walking every minute.
-    if (count > maxMissedStarts) {
-      const probe = cron.next(new Date(to.getTime() - 366 * 24 * 3600 * 1000));
-      let last = probe;
-      for (let n = probe; n.getTime() <= to.getTime(); n = cron.next(n)) last = n;
-      latest = last;
-      break;
-    }
-    t = cron.next(t);
+/** Go's time.RFC1123Z in UTC: "Mon, 02 Jan 2006 15:04:05 +0000". */
+function rfc1123z(t: Date): string {
+  return t.toUTCString().replace('GMT', '+0000');
+}
+
+/** Go's time.RFC3339 of `t` in the CronJob's time zone (UTC without one), as upstream's scheduled-timestamp annotation. */
+export function rfc3339InZone(t: Date, timeZone?: string | null): string {
+  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return nowTimestamp(t);
+  let offset: string;
+  try {
+    offset = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(t).find((p) => p.type === 'timeZoneName')!.value;
+  } catch {
+    return nowTimestamp(t);
   }
-  return { latest, count, next: cron.next(to) };
+  const m = /^GMT([+-])(\d\d):(\d\d)$/.exec(offset);
+  if (!m) return nowTimestamp(t);
+  const ms = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+  return nowTimestamp(new Date(t.getTime() + ms)).replace(/Z$/, `${m[1]}${m[2]}:${m[3]}`);
 }
 
 function finishedCondition(job: KubeObject): 'Complete' | 'Failed' | undefined {
@@ -60,6 +58,8 @@ export class CronJobController {
   private readonly queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });
   private readonly events: EventRecorder;
   private readonly now: () => number;
+  /** The latest missed schedule already reported per CronJob, so a miss is said once. */
+  private readonly reportedMiss = new Map<string, number>();
 
   constructor(
     private readonly client: ApiClient,
@@ -70,7 +70,7 @@ export class CronJobController {
     this.cronjobs = new Informer(client, refs.cronjobs);
     this.jobs = new Informer(client, refs.jobs);
     const key = (c: KubeObject) => this.queue.add(cacheKey(c));
-    this.cronjobs.on({ add: key, update: (_o, n) => key(n) });
+    this.cronjobs.on({ add: key, update: (_o, n) => key(n), delete: (c) => this.reportedMiss.delete(cacheKey(c)) });
     const jobChanged = (j: KubeObject) => {
       const owner = j.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'CronJob');
       if (owner) this.queue.add(`${j.metadata.namespace}/${owner.name}`);
@@ -106,7 +106,7 @@ export class CronJobController {
     const status: any = cj.status ?? {};
     const before = JSON.stringify(status);
     const now = new Date(this.now());
-    let jobs = this.jobsOf(cj);
+    const jobs = this.jobsOf(cj);
 
     // Finished jobs leave the active list; the latest success is remembered.
     const activeRefs: any[] = [];
@@ -117,7 +117,7 @@ export class CronJobController {
         continue;
       }
       const wasActive = (status.active ?? []).some((a: any) => a.uid === j.metadata.uid);
-      if (wasActive) this.events.normal(cj, 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, condition: ${done}`);
+      if (wasActive) this.events.normal(cj, 'SawCompletedJob', `Saw completed job: ${j.metadata.name}, status: ${done}`);
       if (done === 'Complete' && j.status?.completionTime && (!status.lastSuccessfulTime || j.status.completionTime > status.lastSuccessfulTime)) {
         status.lastSuccessfulTime = j.status.completionTime;
       }
@@ -128,29 +128,28 @@ export class CronJobController {
     const spec = cj.spec ?? {};
     let next: Date | undefined;
     if (!spec.suspend) {
-      const from = new Date(Date.parse(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString()));
-      let missed;
+      const earliest = new Date(Date.parse(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString()));
+      let plan: SchedulePlan;
       try {
-        missed = missedTimes(spec.schedule, spec.timeZone, from, now);
+        plan = planSchedule(parseCronSchedule(spec.schedule, spec.timeZone ?? undefined), earliest, now, spec.startingDeadlineSeconds);
       } catch (e) {
         this.events.warning(cj, 'InvalidSchedule', `invalid schedule: ${spec.schedule} : ${(e as Error).message}`);
         return;
       }
-      next = missed.next;
-      if (missed.count > maxMissedStarts) {
+      next = plan.next;
+      if (plan.tooMany) {
         this.events.warning(cj, 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
       }
-      const scheduled = missed.latest;
-      if (scheduled) {
-        const deadline = spec.startingDeadlineSeconds;
-        const tooLate = deadline !== undefined && deadline !== null && now.getTime() - scheduled.getTime() > deadline * 1000;
-        if (tooLate) {
-          this.events.warning(cj, 'MissSchedule', `Missed scheduled time to start a job: ${scheduled.toUTCString().replace('GMT', '+0000')}`);
-          status.lastScheduleTime = nowTimestamp(scheduled);
-        } else if (await this.startJob(cj, scheduled, jobs, status)) {
-          status.lastScheduleTime = nowTimestamp(scheduled);
-          jobs = this.jobsOf(cj);
+      // A run that could not start within startingDeadlineSeconds is skipped, said once.
+      if (plan.missed && this.reportedMiss.get(key) !== plan.missed.getTime()) {
+        this.reportedMiss.set(key, plan.missed.getTime());
+        if (!jobs.some((j) => j.metadata.name === jobNameFor(cj.metadata.name!, plan.missed!))) {
+          this.events.warning(cj, 'MissSchedule', `Missed scheduled time to start a job: ${rfc1123z(plan.missed)}`);
         }
+      }
+      const scheduled = plan.scheduled;
+      if (scheduled && status.lastScheduleTime !== nowTimestamp(scheduled) && (await this.startJob(cj, scheduled, jobs, status))) {
+        status.lastScheduleTime = nowTimestamp(scheduled);
       }
     }
     if (JSON.stringify(status) !== before) {
@@ -193,7 +192,7 @@ export class CronJobController {
         name,
         namespace: ns,
         labels: { ...(tpl.metadata?.labels ?? {}) },
-        annotations: { ...(tpl.metadata?.annotations ?? {}), [scheduledTimestampAnnotation]: nowTimestamp(scheduled) },
+        annotations: { ...(tpl.metadata?.annotations ?? {}), [scheduledTimestampAnnotation]: rfc3339InZone(scheduled, cj.spec?.timeZone) },
         ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cj.metadata.name!, uid: cj.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       spec: tpl.spec ?? {},

@@ -21,7 +21,7 @@ const refs = {
 export const trackingFinalizer = 'batch.kubernetes.io/job-tracking';
 export const completionIndexAnnotation = 'batch.kubernetes.io/job-completion-index';
 const podBackoffBaseMs = 10_000;
-const podBackoffMaxMs = 360_000;
+const podBackoffMaxMs = 600_000;
 
 export interface JobControllerOptions {
   now?: () => number;
@@ -61,7 +61,8 @@ export class JobController {
   private readonly events: EventRecorder;
   /** Pods created or deleted but not yet seen by the informer, per job (upstream's expectations). */
   private readonly expecting = new Map<string, { names: Set<string>; until: number }>();
-  private readonly lastFailure = new Map<string, number>();
+  /** Failures since the last success and when the latest happened, per job (upstream's backoff record). */
+  private readonly backoff = new Map<string, { failuresAfterSuccess: number; lastFailure: number }>();
   private readonly now: () => number;
   private readonly backoffBase: number;
 
@@ -75,7 +76,11 @@ export class JobController {
     this.jobs = new Informer(client, refs.jobs);
     this.pods = new Informer(client, refs.pods);
     const jobKey = (j: KubeObject) => this.queue.add(cacheKey(j));
-    this.jobs.on({ add: jobKey, update: (_o, n) => jobKey(n), delete: (j) => this.expecting.delete(cacheKey(j)) });
+    this.jobs.on({ add: jobKey, update: (_o, n) => jobKey(n), delete: (j) => {
+      this.expecting.delete(cacheKey(j));
+      this.backoff.delete(cacheKey(j));
+      jobKey(j); // its pods lose their finalizer
+    } });
     const podChanged = (p: KubeObject) => {
       const owner = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'Job');
       if (!owner) return;
@@ -97,6 +102,11 @@ export class JobController {
     this.pods.stop();
   }
 
+  /** Re-examine every Job now (tests that move the clock call this). */
+  resync(): void {
+    for (const j of this.jobs.list()) this.queue.add(cacheKey(j));
+  }
+
   private podsOf(job: KubeObject): KubeObject[] {
     const selector = selectorFromLabelSelector(job.spec?.selector);
     return this.pods.list(job.metadata.namespace).filter((p) =>
@@ -106,7 +116,13 @@ export class JobController {
   private async sync(key: string): Promise<void> {
     const [ns, name] = key.split('/');
     const cached = this.jobs.get(ns, name);
-    if (!cached) return;
+    // The pods of a deleted (or deleting) Job must not be kept by the tracking finalizer.
+    if (!cached || cached.metadata.deletionTimestamp) {
+      const orphans = this.pods.list(ns).filter((p) => p.metadata.finalizers?.includes(trackingFinalizer)
+        && p.metadata.ownerReferences?.some((o) => o.controller && o.kind === 'Job' && o.name === name && (!cached || o.uid === cached.metadata.uid)));
+      for (const pod of orphans) await this.removeFinalizer(pod);
+      return;
+    }
     // Without a selector the Job's pods cannot be found again; never create pods blind.
     if (!cached.spec?.selector || selectorFromLabelSelector(cached.spec.selector).empty()) return;
     const job = clone(cached);
@@ -114,94 +130,129 @@ export class JobController {
     const status: any = job.status ?? {};
     const before = JSON.stringify(status);
 
-    await this.trackFinishedPods(job, status, pods);
-
     if (jobFinished(job)) {
-      await this.cleanupAfterFinish(job, pods, status);
+      await this.trackFinishedPods(job, status, pods);
+      await this.cleanupAfterFinish(job, pods);
       if (JSON.stringify(status) !== before) await this.writeStatus(job, status);
       return;
     }
 
     const now = this.now();
     const suspended = !!job.spec?.suspend;
-    const active = pods.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
+    const active = () => this.podsOf(job).filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
     if (!suspended && !status.startTime) status.startTime = nowTimestamp(new Date(now));
 
-    const failure = this.failureReason(job, status, active, pods, now);
-    if (failure) {
-      await this.deletePods(job, active, 'Deleted pod');
-      setCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, now);
-      setCondition(status, 'Failed', 'True', failure.reason, failure.message, now);
-      this.events.warning(job, failure.reason, failure.message);
-    } else if (this.succeeded(job, status, active)) {
+    // A Job that reached its end first records FailureTarget (or SuccessCriteriaMet), then removes its
+    // remaining pods, and only when none is left running gets its terminal condition, as upstream.
+    let target = condition(job, 'FailureTarget')?.status === 'True' ? condition(job, 'FailureTarget') : undefined;
+    const failJob = await this.trackFinishedPods(job, status, pods);
+    if (!target) {
+      const failure = failJob ? { reason: 'PodFailurePolicy', message: failJob } : this.failureReason(job, status, active(), now);
+      if (failure) {
+        setCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, now);
+        await this.writeStatus(job, status);
+        target = condition(job, 'FailureTarget');
+      }
+    }
+    if (target) {
+      await this.deletePods(job, active(), false);
+      await this.trackFinishedPods(job, status, this.podsOf(job));
+      const remaining = this.podsOf(job).filter((p) => !podFinished(p));
+      if (remaining.length === 0 && countsSettled(status)) {
+        setCondition(status, 'Failed', 'True', target.reason, target.message, now);
+        this.events.warning(job, target.reason, target.message);
+      } else {
+        // Pods still terminating; their informer updates bring the Job back.
+        this.queue.addAfter(key, 1000);
+      }
+    } else if (this.succeeded(job, status, active())) {
       setCondition(status, 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
       setCondition(status, 'Complete', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
       status.completionTime = nowTimestamp(new Date(now));
       this.events.normal(job, 'Completed', 'Job completed');
     } else if (suspended) {
-      await this.deletePods(job, active, 'Deleted pod');
+      // Pods of a suspended Job are not failures: their finalizer goes before they do.
+      await this.deletePods(job, active(), true);
       if (condition(job, 'Suspended')?.status !== 'True') {
         setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
         this.events.normal(job, 'Suspended', 'Job suspended');
       }
-      delete status.startTime;
     } else {
       if (condition(job, 'Suspended')?.status === 'True') {
         setCondition(status, 'Suspended', 'False', 'JobResumed', 'Job resumed', now);
         this.events.normal(job, 'Resumed', 'Job resumed');
+        // activeDeadlineSeconds counts time continuously active: a resumed Job starts again.
+        status.startTime = nowTimestamp(new Date(now));
       }
-      await this.manageActive(job, status, active, now);
+      await this.manageActive(job, status, active(), now);
       const deadline = job.spec?.activeDeadlineSeconds;
       if (deadline && status.startTime) this.queue.addAfter(key, Date.parse(status.startTime) + deadline * 1000 - now + 50);
     }
-    const stillActive = this.podsOf(job).filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
-    status.active = stillActive.length;
+    const current = this.podsOf(job);
+    const stillActive = current.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
+    setCount(status, 'active', stillActive.length);
     status.ready = stillActive.filter(podReady).length;
-    status.terminating = this.podsOf(job).filter((p) => p.metadata.deletionTimestamp && !podFinished(p)).length;
-    status.succeeded ??= 0;
-    status.failed ??= 0;
+    status.terminating = current.filter((p) => p.metadata.deletionTimestamp && !podFinished(p)).length;
+    setCount(status, 'succeeded', status.succeeded ?? 0);
+    setCount(status, 'failed', status.failed ?? 0);
+    status.uncountedTerminatedPods ??= {};
     if (JSON.stringify(status) !== before) await this.writeStatus(job, status);
   }
 
   /**
    * Counts each finished pod exactly once: record its UID as uncounted, drop its finalizer, then
-   * fold it into succeeded/failed (and completedIndexes).
+   * fold it into succeeded/failed (and completedIndexes). A deleted pod that did not succeed is a
+   * failure (it may never reach the Failed phase). Returns the message of a podFailurePolicy FailJob
+   * rule that matched.
    */
-  private async trackFinishedPods(job: KubeObject, status: any, pods: KubeObject[]): Promise<void> {
+  private async trackFinishedPods(job: KubeObject, status: any, pods: KubeObject[]): Promise<string | undefined> {
+    const key = cacheKey(job);
     const uncounted = { succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])], failed: [...(status.uncountedTerminatedPods?.failed ?? [])] };
     let recorded = false;
-    const ignored: KubeObject[] = [];
+    let failJob: string | undefined;
+    const release: KubeObject[] = [];
+    // A controller that restarted rebuilds the record from the finished pods still there.
+    const known = this.backoff.get(key);
+    const backoff = known ?? this.backoffFromPods(job, pods);
     for (const pod of pods) {
       if (!pod.metadata.finalizers?.includes(trackingFinalizer)) continue;
       const uid = pod.metadata.uid!;
-      if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) continue;
+      if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) {
+        // Recorded before a restart: its finalizer still has to go, and a FailJob verdict still holds.
+        if (uncounted.failed.includes(uid)) {
+          const verdict = evaluateFailurePolicy(job.spec?.podFailurePolicy, pod);
+          if (verdict.action === 'FailJob') failJob ??= verdict.message;
+        }
+        release.push(pod);
+        continue;
+      }
       if (pod.status?.phase === 'Succeeded') {
         uncounted.succeeded.push(uid);
-        recorded = true;
+        if (known) backoff.failuresAfterSuccess = 0;
       } else if (pod.status?.phase === 'Failed' || pod.metadata.deletionTimestamp) {
         const verdict = evaluateFailurePolicy(job.spec?.podFailurePolicy, pod);
         if (verdict.action === 'Ignore') {
-          ignored.push(pod);
+          release.push(pod);
           continue;
         }
-        if (verdict.action === 'FailJob') status.__failJob = verdict.message;
+        if (verdict.action === 'FailJob') failJob ??= verdict.message;
         uncounted.failed.push(uid);
-        this.lastFailure.set(cacheKey(job), this.now());
-        recorded = true;
-      }
+        if (known) {
+          backoff.failuresAfterSuccess++;
+          backoff.lastFailure = Math.max(backoff.lastFailure, finishTime(pod) ?? this.now());
+        }
+      } else continue;
+      recorded = true;
+      release.push(pod);
     }
+    this.backoff.set(key, backoff);
     if (recorded) {
       status.uncountedTerminatedPods = uncounted;
       await this.writeStatus(job, status);
     }
+    for (const pod of release) await this.removeFinalizer(pod);
+    if (uncounted.succeeded.length + uncounted.failed.length === 0) return failJob;
     const byUid = new Map(pods.map((p) => [p.metadata.uid!, p]));
-    for (const pod of [...[...uncounted.succeeded, ...uncounted.failed].map((u) => byUid.get(u)).filter((p): p is KubeObject => !!p), ...ignored]) {
-      if (pod.metadata.finalizers?.includes(trackingFinalizer)) await this.removeFinalizer(pod);
-    }
-    if (uncounted.succeeded.length + uncounted.failed.length === 0) {
-      status.uncountedTerminatedPods ??= {};
-      return;
-    }
     status.succeeded = (status.succeeded ?? 0) + uncounted.succeeded.length;
     status.failed = (status.failed ?? 0) + uncounted.failed.length;
     if (job.spec?.completionMode === 'Indexed') {
@@ -215,21 +266,30 @@ export class JobController {
     }
     status.uncountedTerminatedPods = {};
     await this.writeStatus(job, status);
+    return failJob;
   }
 
-  private failureReason(job: KubeObject, status: any, active: KubeObject[], _pods: KubeObject[], now: number): { reason: string; message: string } | undefined {
-    if (status.__failJob) {
-      const message = status.__failJob;
-      delete status.__failJob;
-      return { reason: 'PodFailurePolicy', message };
+  /** Failures since the last success, in the order the pods finished (upstream's backoff record). */
+  private backoffFromPods(job: KubeObject, pods: KubeObject[]): { failuresAfterSuccess: number; lastFailure: number } {
+    const record = { failuresAfterSuccess: 0, lastFailure: 0 };
+    const finished = pods.filter(podFinished).map((p) => ({ p, at: finishTime(p) ?? this.now() })).sort((a, b) => a.at - b.at);
+    for (const { p, at } of finished) {
+      if (p.status?.phase === 'Succeeded') record.failuresAfterSuccess = 0;
+      else if (evaluateFailurePolicy(job.spec?.podFailurePolicy, p).action !== 'Ignore') {
+        record.failuresAfterSuccess++;
+        record.lastFailure = Math.max(record.lastFailure, at);
+      }
     }
+    return record;
+  }
+
+  private failureReason(job: KubeObject, status: any, active: KubeObject[], now: number): { reason: string; message: string } | undefined {
     const limit = job.spec?.backoffLimit ?? 6;
-    const restartsInPlace = job.spec?.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((s, p) => s + restarts(p), 0) : 0;
-    if ((status.failed ?? 0) + restartsInPlace > limit) {
+    if ((status.failed ?? 0) > limit || pastBackoffLimitOnFailure(job, active, limit)) {
       return { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     }
     const deadline = job.spec?.activeDeadlineSeconds;
-    if (deadline && status.startTime && now - Date.parse(status.startTime) >= deadline * 1000) {
+    if (deadline && status.startTime && !job.spec?.suspend && now - Date.parse(status.startTime) >= deadline * 1000) {
       return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
     }
     return undefined;
@@ -238,9 +298,9 @@ export class JobController {
   private succeeded(job: KubeObject, status: any, active: KubeObject[]): boolean {
     const completions = job.spec?.completions;
     const succeeded = status.succeeded ?? 0;
-    if (job.spec?.completionMode === 'Indexed') return succeeded >= (completions ?? 0);
+    if (job.spec?.completionMode === 'Indexed') return succeeded >= (completions ?? 0) && active.length === 0;
     if (completions === undefined || completions === null) return succeeded > 0 && active.length === 0;
-    return succeeded >= completions;
+    return succeeded >= completions && active.length === 0;
   }
 
   private async manageActive(job: KubeObject, status: any, active: KubeObject[], now: number): Promise<void> {
@@ -258,21 +318,23 @@ export class JobController {
       for (let i = 0; i < (completions ?? 0); i++) if (!done.has(i) && !running.has(i)) missing.push(i);
       toCreate = missing.slice(0, Math.max(0, parallelism - active.length));
     } else {
-      let want = completions === undefined || completions === null ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded);
+      // Without completions, one success ends the Job once the pods still running finish on their own.
+      let want = completions === undefined || completions === null ? (succeeded > 0 ? active.length : parallelism) : Math.min(parallelism, completions - succeeded);
       want = Math.max(0, want);
       if (active.length > want) {
         const extra = [...active].sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || (a.metadata.creationTimestamp! > b.metadata.creationTimestamp! ? -1 : 1));
-        await this.deletePods(job, extra.slice(0, active.length - want), 'Deleted pod');
+        await this.deletePods(job, extra.slice(0, active.length - want), true);
         return;
       }
       toCreate = Array.from({ length: want - active.length }, () => undefined);
     }
     if (toCreate.length === 0) return;
-    // After failures, new pods wait 10 s × 2^(failures−1), at most 6 minutes (upstream's back-off).
-    const failed = status.failed ?? 0;
-    const last = this.lastFailure.get(key);
-    if (failed > 0 && last !== undefined) {
-      const delay = Math.min(this.backoffBase * 2 ** (failed - 1), podBackoffMaxMs);
+    // After failures, new pods wait 10 s × 2^(failures since the last success − 1), at most 10
+    // minutes (upstream's pod failure back-off).
+    const backoff = this.backoff.get(key);
+    if (backoff && backoff.failuresAfterSuccess > 0) {
+      const last = backoff.lastFailure;
+      const delay = Math.min(this.backoffBase * 2 ** (backoff.failuresAfterSuccess - 1), podBackoffMaxMs);
       if (now < last + delay) {
         this.queue.addAfter(key, last + delay - now + 10);
         return;
@@ -318,11 +380,16 @@ export class JobController {
     return pod;
   }
 
-  private async deletePods(job: KubeObject, pods: KubeObject[], verb: string): Promise<void> {
+  /**
+   * Deletes pods. `uncounted` pods (suspension, scale-down) lose the tracking finalizer first, so they
+   * are not failures; pods of a failing Job keep it and are counted as failed.
+   */
+  private async deletePods(job: KubeObject, pods: KubeObject[], uncounted: boolean): Promise<void> {
     for (const pod of pods) {
       try {
+        if (uncounted) await this.removeFinalizer(pod);
         await this.client.delete(refs.pods, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
-        this.events.normal(job, 'SuccessfulDelete', `${verb}: ${pod.metadata.name}`);
+        this.events.normal(job, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
       } catch (e) {
         if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
       }
@@ -330,10 +397,11 @@ export class JobController {
   }
 
   private async removeFinalizer(pod: KubeObject): Promise<void> {
+    if (!pod.metadata.finalizers?.includes(trackingFinalizer)) return;
     const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== trackingFinalizer);
     try {
       await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', {
-        metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pod.metadata.resourceVersion },
+        metadata: { finalizers: finalizers.length ? finalizers : null },
       });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
@@ -341,9 +409,8 @@ export class JobController {
   }
 
   /** A finished Job: leftover active pods go, tracked pods lose their finalizer, TTL deletes the Job. */
-  private async cleanupAfterFinish(job: KubeObject, pods: KubeObject[], _status: any): Promise<void> {
-    await this.deletePods(job, pods.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp), 'Deleted pod');
-    for (const p of pods) if (p.metadata.finalizers?.includes(trackingFinalizer) && (podFinished(p) || p.metadata.deletionTimestamp)) await this.removeFinalizer(p);
+  private async cleanupAfterFinish(job: KubeObject, pods: KubeObject[]): Promise<void> {
+    await this.deletePods(job, pods.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp), true);
     const ttl = job.spec?.ttlSecondsAfterFinished;
     if (ttl === undefined || ttl === null) return;
     const finished = condition(job, 'Complete')?.status === 'True' ? condition(job, 'Complete') : condition(job, 'Failed');
@@ -358,11 +425,37 @@ export class JobController {
   }
 
   private async writeStatus(job: KubeObject, status: any): Promise<void> {
-    const { __failJob: _f, ...clean } = status;
-    const updated = await this.client.update(refs.jobs, job.metadata.namespace!, { ...job, status: clean }, { subresource: 'status' });
+    const updated = await this.client.update(refs.jobs, job.metadata.namespace!, { ...job, status }, { subresource: 'status' });
     job.metadata.resourceVersion = updated.metadata.resourceVersion;
     job.status = updated.status;
   }
+}
+
+/** Whether every finished pod recorded in uncountedTerminatedPods has been folded into the counters. */
+function countsSettled(status: any): boolean {
+  const u = status.uncountedTerminatedPods ?? {};
+  return (u.succeeded?.length ?? 0) + (u.failed?.length ?? 0) === 0;
+}
+
+/** active, succeeded and failed are omitempty upstream: zero is left out. */
+function setCount(status: any, field: string, n: number): void {
+  if (n) status[field] = n;
+  else delete status[field];
+}
+
+/** When a pod's containers stopped (the latest), for the back-off after a failure. */
+function finishTime(pod: KubeObject): number | undefined {
+  const times = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]
+    .map((c: any) => Date.parse(c.state?.terminated?.finishedAt ?? ''))
+    .filter((t: number) => !Number.isNaN(t));
+  return times.length ? Math.max(...times) : undefined;
+}
+
+/** Under restartPolicy OnFailure the node restarts containers in place; those restarts count towards backoffLimit. */
+function pastBackoffLimitOnFailure(job: KubeObject, active: KubeObject[], limit: number): boolean {
+  if (job.spec?.template?.spec?.restartPolicy !== 'OnFailure') return false;
+  const n = active.filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending' || !p.status?.phase).reduce((s, p) => s + restarts(p), 0);
+  return limit === 0 ? n > 0 : n >= limit;
 }
 
 function setCondition(status: any, type: string, value: 'True' | 'False', reason: string, message: string, now: number): void {
