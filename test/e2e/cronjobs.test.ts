@@ -22,7 +22,7 @@ after(async () => {
 });
 
 async function apply(c: TestCluster, v: KubectlVersion, obj: unknown): Promise<void> {
-  await c.ok(v, ['apply', '-f', '-'], { input: JSON.stringify(obj) });
+  await c.apply(v, [obj]);
 }
 
 async function getJson(c: TestCluster, v: KubectlVersion, args: string[]): Promise<any> {

@@ -66,7 +66,7 @@ after(async () => {
 });
 
 async function apply(v: KubectlVersion, ...objs: unknown[]): Promise<void> {
-  await cluster.ok(v, ['apply', '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n') });
+  await cluster.apply(v, objs);
 }
 
 /** A backend pod (labels app=<app>) serving on a free port named "http", with a readiness probe. */

@@ -18,10 +18,7 @@ before(async () => {
     '--default-not-ready-toleration-seconds', '4',
   ]);
   c.startAgent('node-b');
-  await waitFor('two Ready nodes', async () => {
-    const out = await c.ok(v, ['get', 'nodes', '--no-headers']);
-    return out.split('\n').filter((l) => / Ready /.test(l)).length === 2 ? out : undefined;
-  }, 120_000, 250);
+  await c.waitForReadyNodes(v, 2);
 });
 
 after(async () => {

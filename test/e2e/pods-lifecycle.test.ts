@@ -19,7 +19,7 @@ after(async () => {
 });
 
 async function apply(v: KubectlVersion, obj: unknown): Promise<void> {
-  await cluster.ok(v, ['apply', '-f', '-'], { input: JSON.stringify(obj) });
+  await cluster.apply(v, [obj]);
 }
 
 async function getPod(v: KubectlVersion, name: string): Promise<any> {

@@ -24,11 +24,7 @@ function sleeper(name: string, labels: Record<string, string>, extra: Record<str
 before(async () => {
   c = await TestCluster.start(['--node-name', 'node-a']);
   for (const n of agents) c.startAgent(n);
-  await waitFor('three Ready nodes', async () => {
-    const out = await c.ok(v, ['get', 'nodes', '--no-headers']);
-    const ready = out.split('\n').filter((l) => / Ready /.test(l));
-    return ready.length === 3 ? out : undefined;
-  }, 120_000, 250);
+  await c.waitForReadyNodes(v, 3);
 });
 
 after(async () => {

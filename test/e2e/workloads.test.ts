@@ -20,10 +20,7 @@ before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-e2e-workloads-'));
   c = await TestCluster.start(['--node-name', 'node-a']);
   c.startAgent('node-b');
-  await waitFor('two Ready nodes', async () => {
-    const out = await c.ok('1.33', ['get', 'nodes', '--no-headers']);
-    return out.split('\n').filter((l) => / Ready /.test(l)).length === 2 ? out : undefined;
-  }, 120_000, 250);
+  await c.waitForReadyNodes('1.33', 2);
 });
 
 after(async () => {

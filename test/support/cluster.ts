@@ -152,6 +152,19 @@ export class TestCluster {
     return r.stdout;
   }
 
+  /** `kubectl apply -f -` of objects given as JSON, with extra kubectl arguments (e.g. ['-n', ns]). */
+  async apply(version: KubectlVersion, objects: unknown[], args: string[] = []): Promise<string> {
+    return this.ok(version, ['apply', ...args, '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n') });
+  }
+
+  /** Waits until `kubectl get nodes` shows this many Ready nodes. */
+  async waitForReadyNodes(version: KubectlVersion, count: number): Promise<string> {
+    return waitFor(`${count} Ready nodes`, async () => {
+      const out = await this.ok(version, ['get', 'nodes', '--no-headers']);
+      return out.split('\n').filter((l) => / Ready /.test(l)).length === count ? out : undefined;
+    }, 120_000, 250);
+  }
+
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
