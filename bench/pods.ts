@@ -94,6 +94,11 @@ async function main() {
   const firstFail = stamps(`${live}.fail`).find((t) => t > lastOk)!;
   const livenessErrorMs = Math.abs(killed - firstFail - (threshold - 1) * period * 1000);
 
+  // Pods outlive their agent by design: delete them while the agent runs, so it stops their processes.
+  for (const p of (await client.list(pods, 'default')).items) {
+    await client.delete(pods, 'default', p.metadata.name!).catch(() => undefined);
+  }
+  await until('every bench pod to be gone', async () => ((await client.list(pods, 'default')).items.length === 0 ? true : undefined));
   client.close();
   await stop(agent);
   await stop(server);

@@ -82,6 +82,12 @@ export class TestCluster {
   readonly agents: TestAgent[] = [];
   private readonly networkArgs = privateNetworkArgs();
 
+  /** The first two octets of this cluster's Service range ("10.45."), for matching ClusterIPs. */
+  get serviceIpPrefix(): string {
+    const range = this.networkArgs[this.networkArgs.indexOf('--service-cluster-ip-range') + 1];
+    return `${range.split('.').slice(0, 2).join('.')}.`;
+  }
+
   constructor(
     readonly dataDir: string,
     private readonly extraArgs: string[] = [],
