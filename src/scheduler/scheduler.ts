@@ -11,9 +11,14 @@ import { WorkQueue } from '../client/work-queue.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { NodeUsageIndex } from './node-usage.js';
 import { filterNode, scoreNode, unschedulableMessage } from './fit.js';
+import { claimProblem, volumeNodeAffinityConflict, volumesFitNode, type VolumeObjects } from './volume-binding.js';
 
 const podsRef: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const nodesRef: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+const claimsRef: ResourceRef = { group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true };
+const volumesRef: ResourceRef = { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
+const classesRef: ResourceRef = { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false };
+const defaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
 
 export const defaultSchedulerName = 'default-scheduler';
 
@@ -31,6 +36,10 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly pods: Informer;
   readonly nodes: Informer;
+  private readonly claims: Informer;
+  private readonly volumes: Informer;
+  private readonly classes: Informer;
+  private readonly volumeObjects: VolumeObjects;
   private readonly queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 10_000 });
   private readonly usage = new NodeUsageIndex();
   /** Pods bound by us that the informer has not shown bound yet. */
@@ -60,10 +69,22 @@ export class Scheduler {
       },
     });
     this.nodes.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable() });
+    this.claims = new Informer(client, claimsRef);
+    this.volumes = new Informer(client, volumesRef);
+    this.classes = new Informer(client, classesRef);
+    for (const i of [this.claims, this.volumes, this.classes]) {
+      i.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable(), delete: () => this.retryUnschedulable() });
+    }
+    this.volumeObjects = {
+      claim: (ns, n) => this.claims.get(ns, n),
+      volume: (n) => this.volumes.get('', n),
+      storageClass: (n) => this.classes.get('', n),
+      defaultStorageClass: () => this.classes.list().find((c) => c.metadata.annotations?.[defaultClassAnnotation] === 'true'),
+    };
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.nodes.start(), this.pods.start()]);
+    await Promise.all([this.nodes.start(), this.pods.start(), this.claims.start(), this.volumes.start(), this.classes.start()]);
     this.queue.run(1, (key) => this.scheduleOne(key));
   }
 
@@ -71,6 +92,9 @@ export class Scheduler {
     this.queue.stop();
     this.pods.stop();
     this.nodes.stop();
+    this.claims.stop();
+    this.volumes.stop();
+    this.classes.stop();
   }
 
   private onPod(pod: KubeObject): void {
@@ -102,8 +126,15 @@ export class Scheduler {
     const requests = podRequests(pod.spec);
     const failures: string[][] = [];
     const feasible: KubeObject[] = [];
+    const claims = claimProblem(pod, this.volumeObjects);
+    if (claims && 'message' in claims) {
+      this.unschedulable.add(key);
+      await this.reportUnschedulable(pod, `0/${nodes.length} nodes are available: ${claims.message}.`);
+      throw new Error('unschedulable');
+    }
     for (const node of nodes) {
-      const f = filterNode(pod, node, this.usage.usage(node.metadata.name!), requests);
+      const f = claims ? [claims.reason] : filterNode(pod, node, this.usage.usage(node.metadata.name!), requests);
+      if (f.length === 0 && !volumesFitNode(pod, node, this.volumeObjects)) f.push(volumeNodeAffinityConflict);
       if (f.length === 0) feasible.push(node);
       else failures.push(f);
     }

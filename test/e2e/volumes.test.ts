@@ -425,3 +425,50 @@ test('a claim bound to a shared PersistentVolume follows a ReplicationController
   await waitFor('shared-pv to be Released', async () => /shared-pv\s+1Gi\s+RWX\s+Retain\s+Released/.test(await c.ok(v, ['get', 'pv'])) || undefined, 60_000, 500);
   assert.ok(fs.readFileSync(path.join(nas, 'log'), 'utf8').includes('on node-a'));
 });
+
+test('a pod with a missing or unbound Immediate claim stays Pending and says why; it runs once the claim binds', { timeout: 300_000 }, async () => {
+  const ns = 'vol-pending';
+  await c.ok(v, ['create', 'ns', ns]);
+  const dir = fs.mkdtempSync(path.join(tmp, 'pending-'));
+  await apply(ns, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'waiter', labels: { app: 'waiter' } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'late' } }],
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'while true; do sleep 1; done'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+    },
+  });
+  const scheduledCondition = async () => {
+    const pod = JSON.parse(await c.ok(v, ['get', 'pod', '-n', ns, 'waiter', '-o', 'json']));
+    return (pod.status?.conditions ?? []).find((x: any) => x.type === 'PodScheduled');
+  };
+  const missing = await waitFor('PodScheduled=False for the missing claim', async () => {
+    const cond = await scheduledCondition();
+    return cond?.status === 'False' && cond.message.includes('not found') ? cond : undefined;
+  }, 60_000, 250);
+  assert.match(missing.message, /^0\/\d+ nodes are available: persistentvolumeclaim "late" not found\.$/);
+
+  // A claim of a class with Immediate binding and no volume to bind: still Pending, upstream's reason.
+  await apply(ns, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'manual-immediate' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate' });
+  await apply(ns, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'late' }, spec: { storageClassName: 'manual-immediate', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } });
+  const unbound = await waitFor('PodScheduled=False for the unbound claim', async () => {
+    const cond = await scheduledCondition();
+    return cond?.status === 'False' && cond.message.includes('unbound') ? cond : undefined;
+  }, 60_000, 250);
+  // Counted per node, as upstream (node-b may still be listed after the node-failure test above).
+  assert.match(unbound.message, /^0\/(\d+) nodes are available: \1 pod has unbound immediate PersistentVolumeClaims\.$/);
+  const described = await c.ok(v, ['describe', 'pod', '-n', ns, 'waiter']);
+  assert.match(described, /FailedScheduling.*pod has unbound immediate PersistentVolumeClaims/);
+
+  // A volume for it, usable on node-a only: the claim binds and the pod runs there.
+  await apply(ns, {
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${ns}-pv` },
+    spec: {
+      capacity: { storage: '1Mi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual-immediate', hostPath: { path: dir },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a'] }] }] } },
+    },
+  });
+  const pod = await onePod(ns, 'app=waiter');
+  assert.equal(pod.spec.nodeName, 'node-a');
+  await c.ok(v, ['delete', 'ns', ns, '--wait=false']);
+});
