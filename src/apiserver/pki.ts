@@ -1,5 +1,6 @@
 // The cluster's certificate authority and the API server's serving certificate, made on first start.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 export interface KeyPair {
@@ -7,10 +8,18 @@ export interface KeyPair {
   keyPem: string;
 }
 
-function newRsaKey(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; keyPem: string } {
+/**
+ * An RSA key made off the event loop, for callers that must not stall it (a node making certificates
+ * while its pods start); pass it as `keyPem` below.
+ */
+export async function generateRsaKeyPem(): Promise<string> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+}
+
+function newRsaKey(givenPem?: string): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; keyPem: string } {
   // Node's native key generation; forge's pure-JS generator takes seconds.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const keyPem = givenPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const priv = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const pub = forge.pki.setRsaPublicKey(priv.n, priv.e);
   return { publicKey: pub, privateKey: priv, keyPem };
@@ -28,8 +37,8 @@ function years(n: number): Date {
   return d;
 }
 
-export function createCertificateAuthority(commonName = 'nanokube-ca'): KeyPair {
-  const key = newRsaKey();
+export function createCertificateAuthority(commonName = 'nanokube-ca', keyPem?: string): KeyPair {
+  const key = newRsaKey(keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serial();
@@ -54,13 +63,15 @@ export interface CertRequest {
   ipAddresses?: string[];
   server?: boolean;
   client?: boolean;
+  /** The certificate's key (generateRsaKeyPem); made here, synchronously, when absent. */
+  keyPem?: string;
 }
 
 /** A leaf certificate signed by the CA (serving and/or client auth). */
 export function issueCertificate(ca: KeyPair, req: CertRequest): KeyPair {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const key = newRsaKey();
+  const key = newRsaKey(req.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
   cert.serialNumber = serial();

@@ -6,7 +6,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { NodeAgent } from '../node/agent.js';
 import { KubeletServer } from '../node/kubelet-server.js';
 import { nodeNetworking, type RuntimeName } from './node-networking.js';
-import { createCertificateAuthority, issueCertificate, type KeyPair } from '../apiserver/pki.js';
+import { createCertificateAuthority, generateRsaKeyPem, issueCertificate, type KeyPair } from '../apiserver/pki.js';
 import { IngressController } from '../ingress/ingress-controller.js';
 
 export interface NodeOptions {
@@ -75,7 +75,7 @@ async function startIngress(opts: NodeOptions, dataDir: string, ports: { httpPor
   let ingress: IngressController | undefined;
   try {
     await new Promise((r) => setImmediate(r)); // let the caller finish starting the node first
-    const defaultCertificate = defaultIngressCertificate(path.join(dataDir, 'ingress'));
+    const defaultCertificate = await defaultIngressCertificate(path.join(dataDir, 'ingress'));
     ingress = new IngressController({ client: opts.client, nodeName: opts.nodeName, address: opts.address, ...ports, defaultCertificate });
     await ingress.start();
     return ingress;
@@ -90,7 +90,7 @@ async function startIngress(opts: NodeOptions, dataDir: string, ports: { httpPor
  * Served to clients whose SNI no Ingress TLS Secret covers, like ingress-nginx's fake certificate; made on
  * the node's first start and kept in its data directory (making it takes a second on a busy machine).
  */
-function defaultIngressCertificate(dir: string): KeyPair {
+async function defaultIngressCertificate(dir: string): Promise<KeyPair> {
   const certPath = path.join(dir, 'default.crt');
   const keyPath = path.join(dir, 'default.key');
   try {
@@ -98,8 +98,10 @@ function defaultIngressCertificate(dir: string): KeyPair {
   } catch {
     // not made yet
   }
-  const kp = issueCertificate(createCertificateAuthority('nanokube-ingress-ca'), {
-    commonName: 'nanokube ingress default certificate', dnsNames: ['ingress.local'], server: true,
+  // Keys are made off the event loop: this runs while the node's first pods start.
+  const [caKey, key] = await Promise.all([generateRsaKeyPem(), generateRsaKeyPem()]);
+  const kp = issueCertificate(createCertificateAuthority('nanokube-ingress-ca', caKey), {
+    commonName: 'nanokube ingress default certificate', dnsNames: ['ingress.local'], server: true, keyPem: key,
   });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(keyPath, kp.keyPem, { mode: 0o600 });
