@@ -172,9 +172,13 @@ describe('pods', { concurrency: true }, () => {
       },
     });
     await cluster.ok('1.33', ['wait', '--for=condition=Ready', 'pod/ordered', '--timeout=90s']);
-    const started = fs.readFileSync(log, 'utf8').trim().split('\n');
+    // Ready means the processes run (and postStart is done), not that their shells have written yet.
+    const started = await waitFor('both app containers to log their start', () => {
+      const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+      return lines.includes('app-a-start') && lines.includes('app-b-start') ? lines : undefined;
+    }, 30_000);
     assert.deepEqual(started.slice(0, 3), ['init-start', 'init-done', 'sidecar-start']);
-    assert.ok(started.includes('app-a-start') && started.includes('app-b-start') && started.includes('app-b-poststart'));
+    assert.ok(started.includes('app-b-poststart'), started.join(','));
     await cluster.ok('1.33', ['delete', 'pod', 'ordered', '--timeout=60s']);
     const all = fs.readFileSync(log, 'utf8').trim().split('\n');
     const stop = all.slice(all.indexOf('app-b-poststart') + 1).filter((l) => l.endsWith('prestop') || l.endsWith('term'));

@@ -174,11 +174,14 @@ test('gitRepo: clones a branch and a commit; failures are events and retried; in
   const failed = await waitFor('a FailedMount event', async () => (await events(ns, 'later')).find((e) => e.reason === 'FailedMount'), 60_000, 500);
   assert.match(failed.message, /^MountVolume\.SetUp failed for volume "src" : failed to exec 'git clone -- /);
   assert.match(await c.ok(v, ['get', 'pod', '-n', ns, 'later']), /ContainerCreating/);
-  fs.mkdirSync(later);
-  git(later, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(later, 'x'), 'late\n');
-  git(later, 'add', '.');
-  git(later, 'commit', '-q', '-m', 'x');
+  // Built aside and renamed into place: a retry must never clone a half-made repository.
+  const staging = path.join(tmp, 'later-staging');
+  fs.mkdirSync(staging);
+  git(staging, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(staging, 'x'), 'late\n');
+  git(staging, 'add', '.');
+  git(staging, 'commit', '-q', '-m', 'x');
+  fs.renameSync(staging, later);
   await onePod(ns, 'app=later');
   assert.equal((await cat(ns, 'later', 'main', '/gitrepo/later/x')).trim(), 'late');
 
