@@ -43,7 +43,7 @@ async function replicaSetScaling(): Promise<{ upMs: number; downMs: number; agen
   const agents: ChildProcess[] = [];
   for (let i = 0; i < agentCount; i++) {
     agents.push(spawn(process.execPath, [nanokubeMain, 'agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-      '--node-name', `bench-node-${i}`, '--data-dir', path.join(dataDir, `agent-${i}`)], { stdio: 'ignore' }));
+      '--node-name', `bench-node-${i}`, '--data-dir', path.join(dataDir, `agent-${i}`), '--runtime', 'host'], { stdio: 'ignore' }));
   }
   try {
     await until('the nodes to be Ready', async () => {

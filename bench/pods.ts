@@ -34,7 +34,7 @@ async function main() {
   const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
   const token = fs.readFileSync(path.join(dataDir, 'pki', 'node.token'), 'utf8').trim();
   const agent = spawn(process.execPath, [nanokubeMain, 'agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent')], { stdio: 'ignore' });
+    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host'], { stdio: 'ignore' });
   await until('the node to be Ready', async () => {
     const n = await client.get(nodes, '', nodeName).catch(() => undefined);
     return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? n : undefined;

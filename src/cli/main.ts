@@ -8,7 +8,7 @@ import { createCertificateAuthority, issueCertificate } from '../apiserver/pki.j
 import { HttpApiClient } from '../client/http-client.js';
 import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
-import type { RuntimeName } from './node-networking.js';
+import { isolatedRuntimeProblem, type RuntimeName } from './node-networking.js';
 import { ensureDefaultIngressClass } from '../ingress/ingress-class.js';
 
 const usage = `Usage:
@@ -19,9 +19,9 @@ const usage = `Usage:
   nanokube agent --server URL --token T --node-name N [--data-dir D] [--address A] [--kubelet-port P]
       Join another node to a cluster (T is the server's DIR/pki/node.token).
 
-  Every node (up, agent) runs its pods with --runtime host (the default: pods share the node's network)
-  or --runtime isolated (root on Linux with nft: a network namespace and IP per pod from the node's
-  podCIDR, Services through nftables, cluster DNS). The control plane splits --cluster-cidr (10.42.0.0/16) into podCIDRs and
+  Every node (up, agent) runs its pods with --runtime isolated (the default as root on Linux with nft:
+  a network namespace and IP per pod from the node's podCIDR, Services through nftables, cluster DNS)
+  or --runtime host (the default otherwise: pods share the node's network). The control plane splits --cluster-cidr (10.42.0.0/16) into podCIDRs and
   allocates ClusterIPs from --service-cluster-ip-range (10.43.0.0/16).
 
   Every node (up, agent) serves Ingresses of the default IngressClass "nanokube" on its address:
@@ -48,10 +48,14 @@ function ingressPorts(values: Record<string, string | boolean | undefined>): { h
 // The node's container runtime (`up` and `agent`): host (the node's network) or isolated (a network namespace per pod).
 const runtimeFlag = { runtime: { type: 'string' } } as const;
 
+/** As DESIGN.md: isolated where the machine allows it (root on Linux with nft), host otherwise. */
 function runtimeName(value: string | undefined): RuntimeName {
-  if (value === undefined) return 'host';
   if (value === 'host' || value === 'isolated') return value;
-  throw new Error(`invalid --runtime ${value}: want host or isolated`);
+  if (value !== undefined) throw new Error(`invalid --runtime ${value}: want host or isolated`);
+  const problem = isolatedRuntimeProblem();
+  if (!problem) return 'isolated';
+  process.stderr.write(`nanokube: pods share the node's network (--runtime host): the isolated runtime ${problem}\n`);
+  return 'host';
 }
 
 async function agent(args: string[]): Promise<void> {

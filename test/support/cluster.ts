@@ -15,6 +15,16 @@ export const repoRoot = path.resolve(buildRoot, '..');
 const nanokubeBin = path.join(buildRoot, 'src', 'cli', 'main.js');
 // Clusters run in parallel: every node's ingress takes free ports (published on its Node's annotations).
 const freeIngressPorts = ['--ingress-http-port', '0', '--ingress-https-port', '0'];
+/**
+ * Node flags with the runtime made explicit: the host runtime unless the test asks for another (it is the
+ * fastest, and pods need no root); `--runtime default` passes no flag, so nanokube picks as for a user.
+ */
+function withRuntime(extraArgs: string[]): string[] {
+  const at = extraArgs.indexOf('--runtime');
+  if (at < 0) return ['--runtime', 'host', ...extraArgs];
+  if (extraArgs[at + 1] === 'default') return extraArgs.filter((_, i) => i !== at && i !== at + 1);
+  return extraArgs;
+}
 /** Pod and Service ranges of their own, so the pod networks of parallel clusters do not overlap. */
 function privateNetworkArgs(): string[] {
   const n = 16 + Math.floor(Math.random() * 100) * 2;
@@ -107,7 +117,7 @@ export class TestCluster {
     const kubeconfig = path.join(this.dataDir, 'kubeconfig');
     fs.rmSync(kubeconfig, { force: true });
     this.output = '';
-    const proc = spawn(process.execPath, [nanokubeBin, 'up', '--data-dir', this.dataDir, '--port', '0', ...freeIngressPorts, ...this.networkArgs, ...this.extraArgs], {
+    const proc = spawn(process.execPath, [nanokubeBin, 'up', '--data-dir', this.dataDir, '--port', '0', ...freeIngressPorts, ...this.networkArgs, ...withRuntime(this.extraArgs)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
@@ -198,7 +208,7 @@ export class TestCluster {
   startAgent(nodeName: string, extraArgs: string[] = []): TestAgent {
     const dataDir = path.join(this.dataDir, 'agents', nodeName);
     const token = fs.readFileSync(path.join(this.dataDir, 'pki', 'node.token'), 'utf8').trim();
-    const proc = spawn(process.execPath, [nanokubeBin, 'agent', '--server', this.serverUrl(), '--token', token, '--node-name', nodeName, '--data-dir', dataDir, ...freeIngressPorts, ...extraArgs], {
+    const proc = spawn(process.execPath, [nanokubeBin, 'agent', '--server', this.serverUrl(), '--token', token, '--node-name', nodeName, '--data-dir', dataDir, ...freeIngressPorts, ...withRuntime(extraArgs)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const existing = this.agents.findIndex((a) => a.nodeName === nodeName);
