@@ -36,14 +36,11 @@ export function firstServiceIp(cidr: string): string {
 export class ServiceAllocation implements AdmissionPlugin {
   private lock: Promise<void> = Promise.resolve();
   private nextIpOffset = 1;
-  private nextPort: number;
 
   constructor(
     private readonly service: () => ResourceService,
     private readonly opts: ServiceAllocationOptions,
-  ) {
-    this.nextPort = opts.nodePortRange[0];
-  }
+  ) {}
 
   admit(op: 'CREATE' | 'UPDATE' | 'DELETE', rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
     if (rt.group !== '' || rt.kind !== 'Service' || op === 'DELETE') return Promise.resolve();
@@ -125,12 +122,22 @@ export class ServiceAllocation implements AdmissionPlugin {
     throw new ApiError(500, 'InternalError', `Internal error occurred: failed to allocate a serviceIP: range is full`);
   }
 
+  /**
+   * As upstream (ServiceNodePortStaticSubrange): a random free port of the range's upper band, else of the
+   * lower band that users keep for ports they pick. Random, so clusters sharing a machine rarely collide.
+   */
   private freePort(used: Set<number>): number {
     const [lo, hi] = this.opts.nodePortRange;
-    for (let tries = 0; tries <= hi - lo; tries++) {
-      const port = this.nextPort;
-      this.nextPort = port + 1 > hi ? lo : port + 1;
-      if (!used.has(port)) return port;
+    const size = hi - lo + 1;
+    const lowerBand = Math.min(Math.max(16, Math.floor(size / 32)), 128);
+    const bands: Array<[number, number]> = size > lowerBand ? [[lo + lowerBand, hi], [lo, lo + lowerBand - 1]] : [[lo, hi]];
+    for (const [from, to] of bands) {
+      const n = to - from + 1;
+      const start = Math.floor(Math.random() * n);
+      for (let i = 0; i < n; i++) {
+        const port = from + ((start + i) % n);
+        if (!used.has(port)) return port;
+      }
     }
     throw new ApiError(500, 'InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
   }
