@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { startNode } from './node.js';
-import { createCertificateAuthority, issueCertificate } from '../apiserver/pki.js';
+import { kubeletServingCertificate } from './kubelet-certificate.js';
 import { HttpApiClient } from '../client/http-client.js';
 import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
@@ -79,10 +79,9 @@ async function agent(args: string[]): Promise<void> {
   const caPem = await clusterCa(values.server, dataDir);
   const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}` });
   const address = values.address!;
-  const ownCa = createCertificateAuthority(`nanokube-kubelet-${nodeName}`);
   const node = await startNode({
     client, nodeName, address, dataDir,
-    tls: issueCertificate(ownCa, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
+    tls: await kubeletServingCertificate(dataDir, nodeName, address),
     token: values.token,
     kubeletPort: Number(values['kubelet-port']),
     ingress: ingressPorts(values),
@@ -173,12 +172,13 @@ async function up(args: string[]): Promise<void> {
   const cp = await controlPlaneFrom(values);
   const nodeName = values['node-name']!;
   const address = bindAddress === '0.0.0.0' || bindAddress === '::' ? primaryAddress() : bindAddress;
+  const nodeDataDir = path.join(values['data-dir']!, 'node');
   const node = await startNode({
     client: cp.client,
     nodeName,
     address,
-    dataDir: path.join(values['data-dir']!, 'node'),
-    tls: issueCertificate({ certPem: cp.caPem, keyPem: cp.caKeyPem }, { commonName: `system:node:${nodeName}`, dnsNames: [nodeName, 'localhost'], ipAddresses: [address], server: true }),
+    dataDir: nodeDataDir,
+    tls: await kubeletServingCertificate(nodeDataDir, nodeName, address, { certPem: cp.caPem, keyPem: cp.caKeyPem }),
     token: cp.nodeToken,
     ingress: ingressPorts(values),
     runtime: runtimeName(values.runtime),
