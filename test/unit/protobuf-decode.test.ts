@@ -206,6 +206,15 @@ test('ControllerRevision: RawExtension is its JSON; negative int64', () => {
   });
 });
 
+test('DeleteOptions in any group version (client-go sends a DELETE body so: Helm uninstall)', () => {
+  const raw = Buffer.concat([int(1, 0), ld(4, 'Background')]);
+  for (const apiVersion of ['v1', 'apps/v1', 'meta.k8s.io/v1']) {
+    assert.deepStrictEqual(decodeProtobufObject(envelope(apiVersion, 'DeleteOptions', raw)), {
+      kind: 'DeleteOptions', apiVersion, gracePeriodSeconds: 0, propagationPolicy: 'Background',
+    });
+  }
+});
+
 test('Go durations', () => {
   assert.equal(goDuration(0n), '0s');
   assert.equal(goDuration(2n), '2ns');

@@ -506,6 +506,12 @@ function decodeUnknown(buf: Buffer): Unknown {
   return u;
 }
 
+/**
+ * Option kinds upstream registers in every group version (metav1.AddToGroupVersion): client-go sends a
+ * DELETE's body as `DeleteOptions` of the resource's own group version (Helm's uninstall does, in protobuf).
+ */
+const optionKinds: Record<string, string> = { DeleteOptions: 'apis.meta.v1.DeleteOptions' };
+
 /** Decodes a protobuf request body into the JSON object it stands for. Throws only ApiErrors (400; 413 if oversized). */
 export function decodeProtobufObject(buf: Buffer): KubeObject {
   try {
@@ -518,7 +524,7 @@ export function decodeProtobufObject(buf: Buffer): KubeObject {
     if (!u.apiVersion) fail("Object 'apiVersion' is missing in the protobuf envelope");
     if (u.contentEncoding) fail(`unsupported protobuf contentEncoding "${u.contentEncoding}"`);
     if (u.contentType && !isProtobufContentType(u.contentType)) fail(`unsupported protobuf contentType "${u.contentType}"`);
-    const root = kinds[`${u.apiVersion}/${u.kind}`];
+    const root = kinds[`${u.apiVersion}/${u.kind}`] ?? optionKinds[u.kind];
     if (!root) {
       fail(`no kind "${u.kind}" is registered for version "${u.apiVersion}" in the protobuf decoder; send it as application/json`);
     }
