@@ -10,6 +10,7 @@ import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
 import { isolatedRuntimeProblem, type RuntimeName } from './node-networking.js';
 import { ensureDefaultIngressClass } from '../ingress/ingress-class.js';
+import { explainService, explainServiceUsage } from './explain-service.js';
 
 const usage = `Usage:
   nanokube up [--data-dir DIR] [--port N] [--bind-address A] [--node-name N] [CONTROL-PLANE FLAGS]
@@ -18,7 +19,7 @@ const usage = `Usage:
       Start the control plane only; nodes join with \`nanokube agent\`.
   nanokube agent --server URL --token T --node-name N [--data-dir D] [--address A] [--kubelet-port P]
       Join another node to a cluster (T is the server's DIR/pki/node.token).
-
+${explainServiceUsage}
   Every node (up, agent) runs its pods with --runtime isolated (the default as root on Linux with nft:
   a network namespace and IP per pod from the node's podCIDR, Services through nftables, cluster DNS)
   or --runtime host (the default otherwise: pods share the node's network). The control plane splits --cluster-cidr (10.42.0.0/16) into podCIDRs and
@@ -209,6 +210,9 @@ async function main(argv: string[]): Promise<void> {
       return server(rest);
     case 'agent':
       return agent(rest);
+    case 'explain-service':
+      process.exitCode = await explainService(rest);
+      return;
     case undefined:
     case 'help':
     case '--help':

@@ -37,8 +37,9 @@ export function isolatedRuntimeProblem(): string | undefined {
   return undefined;
 }
 
-function proxyTable(network: PodNetwork): string {
-  return `nanokube-svc-${network.id}`;
+/** A node's Service table, named like its bridge (`nanokube explain-service` reads it back). */
+export function serviceTableName(networkId: string): string {
+  return `nanokube-svc-${networkId}`;
 }
 
 /**
@@ -49,7 +50,7 @@ export async function removeNodeNetworking(nodeName: string, dataDir: string): P
   if (isolatedRuntimeProblem()) return;
   const network = new PodNetwork(nodeName, dataDir);
   await network.destroy();
-  await tryNet('nft', ['delete', 'table', 'ip', proxyTable(network)]);
+  await tryNet('nft', ['delete', 'table', 'ip', serviceTableName(network.id)]);
 }
 
 export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
@@ -63,7 +64,7 @@ export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
   const network = new PodNetwork(opts.nodeName, opts.dataDir);
   const routes = new NodeRoutes(opts.client, opts.nodeName, network);
   // One table per agent on the machine, named like its bridge.
-  const proxy = new ServiceProxy(opts.client, { table: proxyTable(network) });
+  const proxy = new ServiceProxy(opts.client, { table: serviceTableName(network.id) });
   const dns = new ClusterDns(opts.client);
   return {
     runtime: new IsolatedRuntime(stateDir, opts.address, cgroupParent, network, path.join(opts.dataDir, 'network', 'resolv'), clusterDomain),

@@ -12,7 +12,8 @@ import { removeNodeNetworking } from '../../src/cli/node-networking.js';
 // private build directory (scripts/build-to.sh) tests its own code.
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const repoRoot = path.resolve(buildRoot, '..');
-const nanokubeBin = path.join(buildRoot, 'src', 'cli', 'main.js');
+/** The `nanokube` command of this build. */
+export const nanokubeBin = path.join(buildRoot, 'src', 'cli', 'main.js');
 // Clusters run in parallel: every node's ingress takes free ports (published on its Node's annotations).
 const freeIngressPorts = ['--ingress-http-port', '0', '--ingress-https-port', '0'];
 /**
