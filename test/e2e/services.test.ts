@@ -207,6 +207,35 @@ test('a Service without ready endpoints rejects connections at once', { skip, ti
   }, 30_000, 200);
 });
 
+test('a Service without a selector sends traffic to hand-written Endpoints, mirrored into an EndpointSlice', { skip, timeout: 120_000 }, async () => {
+  const [target] = await podNames('tier=web');
+  const ip = await podIp(target);
+  await c.ok(v, ['apply', '-f', '-'], {
+    input: [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'by-hand' }, spec: { ports: [{ name: 'web', port: 80, targetPort: 9376 }] } },
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'by-hand' }, subsets: [{ addresses: [{ ip }], ports: [{ name: 'web', port: 9376 }] }] },
+    ].map((o) => JSON.stringify(o)).join('\n'),
+  });
+  const slice = await waitFor('the mirrored EndpointSlice', async () => {
+    const list = JSON.parse(await c.ok(v, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=by-hand', '-o', 'json']));
+    return list.items[0];
+  }, 60_000, 250);
+  assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+  assert.deepEqual(slice.endpoints.map((e: any) => e.addresses[0]), [ip]);
+  assert.deepEqual(slice.ports, [{ name: 'web', port: 9376, protocol: 'TCP' }]);
+  const clusterIP = (await c.ok(v, ['get', 'svc', 'by-hand', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  await waitFor('the ClusterIP to reach the hand-picked pod', async () => {
+    const seen = await answers(clusterIP, 80, 10);
+    return seen.get(target) === 10 ? true : undefined;
+  }, 60_000, 250);
+  await c.ok(v, ['delete', 'endpoints', 'by-hand']);
+  await waitFor('the mirrored slice to go with its Endpoints', async () => {
+    const list = JSON.parse(await c.ok(v, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=by-hand', '-o', 'json']));
+    return list.items.length === 0;
+  }, 60_000, 250);
+  await c.ok(v, ['delete', 'svc', 'by-hand']);
+});
+
 test('NodePort and LoadBalancer Services are published on the node address', { skip, timeout: 120_000 }, async () => {
   const lbPort = 20000 + Math.floor(Math.random() * 9000);
   for (const [name, type, port] of [['my-nodeport', 'NodePort', 80], ['my-lb', 'LoadBalancer', lbPort]] as const) {
