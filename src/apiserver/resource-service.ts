@@ -234,7 +234,9 @@ export class ResourceService {
     if (ctx.dryRun) return obj;
     try {
       const kv = await this.store.create(objectKey(rt, namespace, meta.name!), encode(obj));
-      return decode(kv);
+      // The stored object is the one just encoded: no need to parse it back.
+      meta.resourceVersion = String(kv.modRevision);
+      return obj;
     } catch (e) {
       if (e instanceof StoreError && e.code === 'exists') throw errors.alreadyExists(rt.plural, rt.group, meta.name!);
       throw e;
