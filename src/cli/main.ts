@@ -8,7 +8,7 @@ import { kubeletServingCertificate } from './kubelet-certificate.js';
 import { HttpApiClient } from '../client/http-client.js';
 import { clusterCa } from './trust-on-first-use.js';
 import { primaryAddress } from '../node/node-info.js';
-import { isolatedRuntimeProblem, type RuntimeName } from './node-networking.js';
+import { isolatedRuntimeProblem, type ProxyMode, type RuntimeName } from './node-networking.js';
 import { ensureDefaultIngressClass } from '../ingress/ingress-class.js';
 import { explainService, explainServiceUsage } from './explain-service.js';
 
@@ -24,6 +24,10 @@ ${explainServiceUsage}
   a network namespace and IP per pod from the node's podCIDR, Services through nftables, cluster DNS)
   or --runtime host (the default otherwise: pods share the node's network). The control plane splits --cluster-cidr (10.42.0.0/16) into podCIDRs and
   allocates ClusterIPs from --service-cluster-ip-range (10.43.0.0/16).
+
+  Every node (up, agent) runs a service proxy: --proxy-mode nftables (kernel rules; the default as root
+  with nft) or --proxy-mode userspace (the default otherwise: the agent listens on NodePorts, on
+  load-balancer addresses of the node and, as root, on ClusterIPs it adds to lo, and relays connections).
 
   Every node (up, agent) serves Ingresses of the default IngressClass "nanokube" on its address:
   --ingress-http-port N (default 80) and --ingress-https-port N (default 443); 0 picks a free port,
@@ -46,8 +50,9 @@ function ingressPorts(values: Record<string, string | boolean | undefined>): { h
   return { httpPort: port('ingress-http-port'), httpsPort: port('ingress-https-port') };
 }
 
-// The node's container runtime (`up` and `agent`): host (the node's network) or isolated (a network namespace per pod).
-const runtimeFlag = { runtime: { type: 'string' } } as const;
+// The node's container runtime (`up` and `agent`): host (the node's network) or isolated (a network
+// namespace per pod); and its service proxy, named as kube-proxy's flag.
+const runtimeFlag = { runtime: { type: 'string' }, 'proxy-mode': { type: 'string' } } as const;
 
 /** As DESIGN.md: isolated where the machine allows it (root on Linux with nft), host otherwise. */
 function runtimeName(value: string | undefined): RuntimeName {
@@ -57,6 +62,11 @@ function runtimeName(value: string | undefined): RuntimeName {
   if (!problem) return 'isolated';
   process.stderr.write(`nanokube: pods share the node's network (--runtime host): the isolated runtime ${problem}\n`);
   return 'host';
+}
+
+function proxyMode(value: string | undefined): ProxyMode | undefined {
+  if (value === undefined || value === 'nftables' || value === 'userspace') return value;
+  throw new Error(`invalid --proxy-mode ${value}: want nftables or userspace`);
 }
 
 async function agent(args: string[]): Promise<void> {
@@ -87,6 +97,7 @@ async function agent(args: string[]): Promise<void> {
     kubeletPort: Number(values['kubelet-port']),
     ingress: ingressPorts(values),
     runtime: runtimeName(values.runtime),
+    proxyMode: proxyMode(values['proxy-mode']),
   });
   process.stdout.write(`nanokube agent ${nodeName} joined ${values.server}\n`);
   const stop = async () => {
@@ -183,6 +194,7 @@ async function up(args: string[]): Promise<void> {
     token: cp.nodeToken,
     ingress: ingressPorts(values),
     runtime: runtimeName(values.runtime),
+    proxyMode: proxyMode(values['proxy-mode']),
   });
   process.stdout.write(
     `nanokube is running: API server at ${cp.url}, node ${nodeName}\n\n` +

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ApiClient } from '../client/api-client.js';
 import { NodeAgent } from '../node/agent.js';
 import { KubeletServer } from '../node/kubelet-server.js';
-import { nodeNetworking, type RuntimeName } from './node-networking.js';
+import { nodeNetworking, type ProxyMode, type RuntimeName } from './node-networking.js';
 import { createCertificateAuthority, generateRsaKeyPem, issueCertificate, type KeyPair } from '../apiserver/pki.js';
 import { IngressController } from '../ingress/ingress-controller.js';
 
@@ -22,6 +22,8 @@ export interface NodeOptions {
   kubeletPort?: number;
   /** --runtime: host (containers share the node's network) or isolated (a network namespace per pod). */
   runtime?: RuntimeName;
+  /** --proxy-mode: nftables (kernel rules) or userspace; default nftables when root with nft, userspace otherwise. */
+  proxyMode?: ProxyMode;
   /** The node's ingress data plane ports (0 = any free port); without it the node serves no Ingresses. */
   ingress?: { httpPort: number; httpsPort: number };
 }
@@ -34,7 +36,7 @@ export interface RunningNode {
 
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const dataDir = path.resolve(opts.dataDir);
-  const networking = nodeNetworking({ client: opts.client, nodeName: opts.nodeName, address: opts.address, dataDir, runtime: opts.runtime ?? 'host' });
+  const networking = nodeNetworking({ client: opts.client, nodeName: opts.nodeName, address: opts.address, dataDir, runtime: opts.runtime ?? 'host', proxyMode: opts.proxyMode });
   const runtime = networking.runtime;
   await networking.start();
   // The agent needs the kubelet's port for its Node status, so the server listens first.

@@ -7,16 +7,12 @@
 // - Traffic from outside the pod network (NodePorts, load balancer) and hairpin traffic (a pod reaching
 //   itself) is marked and masqueraded, so replies come back through this node.
 // - A Service port without ready endpoints is rejected at once (ICMP port unreachable), never dropped.
+// What a Service publishes and which endpoints serve it comes from service-ports.ts, shared with the
+// userspace proxy.
 import type { KubeObject } from '../api/object.js';
-import { isIpv4 } from '../api/ipv4-cidr.js';
+import { servicePorts, type Endpoint } from './service-ports.js';
 
 export const masqueradeMark = '0x4000';
-const defaultAffinitySeconds = 10800;
-
-interface Endpoint {
-  ip: string;
-  port: number;
-}
 
 export interface ServicePortRules {
   key: string;
@@ -34,51 +30,17 @@ function chainSafe(s: string): string {
   return s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60);
 }
 
-// Only well-formed addresses and ports reach the rules: one bad value would fail the whole `nft -f` run.
-function validPort(p: unknown): p is number {
-  return Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
-}
-
-function endpointReady(ep: any): boolean {
-  // As upstream: a nil ready condition means ready.
-  return ep.conditions?.ready !== false;
-}
-
-/** The ports a Service publishes and the ready endpoints behind each, from its EndpointSlices. */
+/** The ports a Service publishes and the endpoints behind each, from its EndpointSlices. */
 export function servicePortRules(svc: KubeObject, slices: KubeObject[]): ServicePortRules[] {
-  const spec = svc.spec ?? {};
-  if (spec.type === 'ExternalName') return [];
-  const clusterIPs: string[] = (spec.clusterIPs ?? [spec.clusterIP]).filter(isIpv4);
-  const externalIPs: string[] = (spec.externalIPs ?? []).filter(isIpv4);
-  const ingress: string[] = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip).filter(isIpv4) : [];
-  const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultAffinitySeconds) : undefined;
-  const out: ServicePortRules[] = [];
-  for (const sp of spec.ports ?? []) {
-    const protocol = String(sp.protocol ?? 'TCP').toLowerCase();
-    if (!validPort(sp.port) || !['tcp', 'udp', 'sctp'].includes(protocol)) continue;
-    const endpoints = new Map<string, Endpoint>();
-    for (const slice of slices) {
-      if (slice.addressType && slice.addressType !== 'IPv4') continue;
-      const port = (slice.ports ?? []).find((p: any) => (p.name ?? '') === (sp.name ?? '') && String(p.protocol ?? 'TCP').toLowerCase() === protocol);
-      if (!validPort(port?.port)) continue;
-      for (const ep of slice.endpoints ?? []) {
-        if (!endpointReady(ep)) continue;
-        for (const ip of (ep.addresses ?? []).filter(isIpv4)) endpoints.set(`${ip}:${port.port}`, { ip, port: port.port });
-      }
-    }
-    const hasNodePort = (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && validPort(sp.nodePort);
-    if (clusterIPs.length === 0 && !hasNodePort && externalIPs.length === 0) continue; // headless: DNS only
-    out.push({
-      key: `${svc.metadata.namespace}/${svc.metadata.name}:${sp.name ?? sp.port}/${protocol}`,
-      protocol,
-      vips: [...clusterIPs, ...externalIPs].map((ip) => ({ ip, port: sp.port })),
-      externalVips: ingress.map((ip) => ({ ip, port: sp.port })),
-      nodePort: hasNodePort ? sp.nodePort : undefined,
-      endpoints: [...endpoints.values()].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port)),
-      affinitySeconds: affinity,
-    });
-  }
-  return out;
+  return servicePorts(svc, slices).map((p) => ({
+    key: p.key,
+    protocol: p.protocol,
+    vips: [...p.clusterIPs, ...p.externalIPs].map((ip) => ({ ip, port: p.port })),
+    externalVips: p.loadBalancerIPs.map((ip) => ({ ip, port: p.port })),
+    nodePort: p.nodePort,
+    endpoints: p.endpoints,
+    affinitySeconds: p.affinitySeconds,
+  }));
 }
 
 /** The whole table, as `nft -f` input that atomically replaces the previous one. */

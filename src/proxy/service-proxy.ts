@@ -2,19 +2,10 @@
 // keeps this node's table of DNAT rules equal to them. A change is applied as soon as the previous
 // `nft -f` run has finished (changes arriving meanwhile are coalesced into the next run).
 import fs from 'node:fs';
-import type { KubeObject } from '../api/object.js';
 import type { ApiClient } from '../client/api-client.js';
-import type { ResourceRef } from '../client/resource-ref.js';
-import { Informer } from '../client/informer.js';
 import { renderServiceTable, servicePortRules } from './nft-service-rules.js';
+import { ServiceInformers } from './service-informers.js';
 import { runNet, tryNet } from '../node/network/net-command.js';
-
-const refs = {
-  services: { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true },
-  slices: { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true },
-} satisfies Record<string, ResourceRef>;
-
-const serviceNameLabel = 'kubernetes.io/service-name';
 
 export interface ServiceProxyOptions {
   /** The nftables table (one per node agent on the machine). */
@@ -22,8 +13,7 @@ export interface ServiceProxyOptions {
 }
 
 export class ServiceProxy {
-  private readonly services: Informer;
-  private readonly slices: Informer;
+  private readonly informers: ServiceInformers;
   private running = false;
   private dirty = false;
   private stopped = false;
@@ -34,10 +24,7 @@ export class ServiceProxy {
     client: ApiClient,
     private readonly opts: ServiceProxyOptions,
   ) {
-    this.services = new Informer(client, refs.services);
-    this.slices = new Informer(client, refs.slices);
-    const changed = () => this.schedule();
-    for (const inf of [this.services, this.slices]) inf.on({ add: changed, update: changed, delete: changed });
+    this.informers = new ServiceInformers(client, () => this.schedule());
   }
 
   /** Whether this machine can run the kernel proxy: root with nft(8). */
@@ -52,14 +39,13 @@ export class ServiceProxy {
     } catch {
       // not Linux, or read-only /proc: NodePorts on loopback will not work
     }
-    await Promise.all([this.services.start(), this.slices.start()]);
+    await this.informers.start();
     this.schedule();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.services.stop();
-    this.slices.stop();
+    this.informers.stop();
     await tryNet('nft', ['delete', 'table', 'ip', this.opts.table]);
   }
 
@@ -69,7 +55,7 @@ export class ServiceProxy {
   }
 
   private schedule(): void {
-    if (this.stopped || !this.services.hasSynced || !this.slices.hasSynced) return;
+    if (this.stopped || !this.informers.synced) return;
     if (this.running) {
       this.dirty = true;
       return;
@@ -91,13 +77,7 @@ export class ServiceProxy {
   }
 
   private async sync(): Promise<void> {
-    const slicesBySvc = new Map<string, KubeObject[]>();
-    for (const s of this.slices.list()) {
-      const key = `${s.metadata.namespace}/${s.metadata.labels?.[serviceNameLabel] ?? ''}`;
-      (slicesBySvc.get(key) ?? slicesBySvc.set(key, []).get(key)!).push(s);
-    }
-    const services = this.services.list().sort((a, b) => (`${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}` ? -1 : 1));
-    const ports = services.flatMap((svc) => servicePortRules(svc, slicesBySvc.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? []));
+    const ports = this.informers.list().flatMap(({ svc, slices }) => servicePortRules(svc, slices));
     const rules = renderServiceTable(this.opts.table, ports);
     if (rules === this.lastRules) return;
     await runNet('nft', ['-f', '-'], rules);

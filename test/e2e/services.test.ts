@@ -5,12 +5,12 @@
 // on two nodes (two agents on this machine) reaching each other by pod IP.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, TestCluster, waitFor, kubectlVersions } from '../support/cluster.js';
+import { answers, get } from '../support/service-requests.js';
 import { isolatedRuntimeProblem } from '../../src/cli/node-networking.js';
 
 const skip = isolatedRuntimeProblem();
@@ -34,37 +34,6 @@ function appContainer(extra: Record<string, unknown> = {}) {
     ports: [{ containerPort: 9376 }],
     ...extra,
   };
-}
-
-/**
- * One HTTP GET on a new connection: the body, or the error code (ECONNREFUSED, …). The client closes
- * the connection (the server is asked to keep it), so TIME_WAIT stays on this side, where the kernel
- * picks fresh ports, and not in the pods, where a reused 4-tuple can stall a SYN on a loaded machine.
- */
-function get(host: string, port: number, timeoutMs = 5000): Promise<{ body?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/', agent: false, timeout: timeoutMs, headers: { connection: 'keep-alive' } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ body }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-  });
-}
-
-/** Pod names answering `count` requests to host:port from the node. */
-async function answers(host: string, port: number, count: number): Promise<Map<string, number>> {
-  const seen = new Map<string, number>();
-  for (let i = 0; i < count; i += 20) {
-    const batch = await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => get(host, port)));
-    for (const r of batch) {
-      const k = r.body ?? `error:${r.error}`;
-      seen.set(k, (seen.get(k) ?? 0) + 1);
-    }
-  }
-  return seen;
 }
 
 async function podNames(selector: string): Promise<string[]> {
