@@ -7,6 +7,8 @@ import { renderServiceTable, servicePortRules } from './nft-service-rules.js';
 import { ServiceInformers } from './service-informers.js';
 import { runNet, tryNet } from '../node/network/net-command.js';
 
+const retryAfterFailureMs = 1000;
+
 export interface ServiceProxyOptions {
   /** The nftables table (one per node agent on the machine). */
   table: string;
@@ -61,15 +63,21 @@ export class ServiceProxy {
       return;
     }
     this.running = true;
+    let failed = false;
     void this.sync()
       .catch((e) => {
         this.lastError = (e as Error).message;
         if (process.env.NANOKUBE_DEBUG) console.error('service proxy:', e);
-        this.dirty = true;
+        failed = true;
       })
       .finally(() => {
         this.running = false;
-        if (this.dirty && !this.stopped) {
+        if (this.stopped) return;
+        if (failed) {
+          // nft keeps failing (a bad rule, a busy kernel): try again in a while, not in a tight loop.
+          this.dirty = false;
+          setTimeout(() => this.schedule(), retryAfterFailureMs).unref();
+        } else if (this.dirty) {
           this.dirty = false;
           this.schedule();
         }
