@@ -1,6 +1,6 @@
 // The isolated runtime (Linux, root): containers are process groups under the same shim as the host
 // runtime, but each pod has its own network namespace on the node's bridge (pod-network.ts), with
-// its own IP; every container of the pod runs in it (nsenter around the shim), so they share
+// its own IP and its hostPorts published on the node; every container of the pod runs in it (nsenter around the shim), so they share
 // localhost. hostNetwork pods stay in the node's namespace. Volumes come from the host runtime's
 // private mount namespaces (volumes/host-runtime-mounts.ts), and so does the pod's resolv.conf.
 import fs from 'node:fs';
@@ -34,6 +34,8 @@ export class IsolatedRuntime extends HostRuntime {
   override async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     await super.createSandbox(cfg);
     const ip = cfg.hostNetwork ? this.nodeAddress : await this.network.attach(cfg.podUid);
+    // Published before any container starts; hostNetwork pods bind their ports themselves.
+    if (!cfg.hostNetwork) await this.network.hostPorts.set(cfg.podUid, ip, cfg.portMappings ?? []);
     // The cluster DNS answers on the node bridge's gateway (see node-networking.ts).
     const resolv = podResolvConf(cfg, this.network.gateway, this.clusterDomain);
     if (resolv !== undefined) {
@@ -41,6 +43,10 @@ export class IsolatedRuntime extends HostRuntime {
       fs.writeFileSync(this.resolvFile(cfg.podUid), resolv);
     }
     return { podUid: cfg.podUid, ip };
+  }
+
+  async stopSandbox(podUid: string): Promise<void> {
+    await this.network.hostPorts.remove(podUid);
   }
 
   override async removeSandbox(podUid: string): Promise<void> {
