@@ -5,12 +5,12 @@
 // on two nodes (two agents on this machine) reaching each other by pod IP.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, TestCluster, waitFor, kubectlVersions } from '../support/cluster.js';
+import { httpGet } from '../support/http-get.js';
 import { isolatedRuntimeProblem } from '../../src/cli/node-networking.js';
 
 const skip = isolatedRuntimeProblem();
@@ -35,29 +35,11 @@ function appContainer(extra: Record<string, unknown> = {}) {
   };
 }
 
-/**
- * One HTTP GET on a new connection: the body, or the error code (ECONNREFUSED, …). The client closes
- * the connection (the server is asked to keep it), so TIME_WAIT stays on this side, where the kernel
- * picks fresh ports, and not in the pods, where a reused 4-tuple can stall a SYN on a loaded machine.
- */
-function get(host: string, port: number, timeoutMs = 5000): Promise<{ body?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/', agent: false, timeout: timeoutMs, headers: { connection: 'keep-alive' } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ body }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-  });
-}
-
 /** Pod names answering `count` requests to host:port from the node. */
 async function answers(host: string, port: number, count: number): Promise<Map<string, number>> {
   const seen = new Map<string, number>();
   for (let i = 0; i < count; i += 20) {
-    const batch = await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => get(host, port)));
+    const batch = await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => httpGet(host, port)));
     for (const r of batch) {
       const k = r.body ?? `error:${r.error}`;
       seen.set(k, (seen.get(k) ?? 0) + 1);
@@ -296,7 +278,7 @@ test('two hostNetwork pods on one port: the second fails with a PortConflict eve
   });
   await c.ok(v, ['apply', '-f', '-'], { input: JSON.stringify(listen('hn-first')) });
   await waitRunning('hn-first');
-  await waitFor('hn-first listening on the node', async () => (await get('127.0.0.1', port)).body === 'hn-first', 60_000, 200);
+  await waitFor('hn-first listening on the node', async () => (await httpGet('127.0.0.1', port)).body === 'hn-first', 60_000, 200);
   await c.ok(v, ['apply', '-f', '-'], { input: JSON.stringify(listen('hn-second')) });
   await waitFor('hn-second Failed', async () => (await c.ok(v, ['get', 'pod', 'hn-second', '-o', 'jsonpath={.status.phase}'])) === 'Failed', 60_000, 250);
   const events = await waitFor('the PortConflict event', async () => {
@@ -318,7 +300,7 @@ test('sessionAffinity ClientIP keeps a client on one pod; a multi-port Service s
     }),
   });
   const clusterIP = (await c.ok(v, ['get', 'svc', 'sticky', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
-  await waitFor('sticky answering', async () => (await get(clusterIP, 80)).body, 60_000, 200);
+  await waitFor('sticky answering', async () => (await httpGet(clusterIP, 80)).body, 60_000, 200);
   const seen = await answers(clusterIP, 80, 60);
   assert.equal(seen.size, 1, JSON.stringify([...seen]));
   assert.ok((await podNames('tier=web')).includes([...seen.keys()][0]));
