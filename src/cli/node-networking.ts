@@ -6,6 +6,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { Runtime } from '../node/runtime/runtime.js';
 import { HostRuntime } from '../node/runtime/host-runtime.js';
 import { IsolatedRuntime } from '../node/runtime/isolated-runtime.js';
+import { PodUtsNamespaces } from '../node/runtime/pod-uts-namespaces.js';
 import { nodeNetworkId, PodNetwork } from '../node/network/pod-network.js';
 import { NodeRoutes } from '../node/network/node-routes.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
@@ -82,14 +83,21 @@ function serviceProxy(opts: NodeNetworkingOptions, networkId: string): NodeServi
   return new UserspaceProxy(opts.client, { nodeName: opts.nodeName, address: opts.address, loopbackLabel: root ? loopbackLabel(networkId) : undefined });
 }
 
+/** The pods' UTS namespace files: under /run like /run/netns, in a directory of this agent's own. */
+function utsNamespaces(network: PodNetwork): PodUtsNamespaces {
+  return new PodUtsNamespaces(`/run/nanokube/uts-${network.id}`);
+}
+
 /**
- * Removes what a node's isolated runtime left on the machine (pod namespaces, bridge, masquerade and
- * service tables), once its agent and containers are gone: for tests and decommissioned nodes.
+ * Removes what a node's isolated runtime left on the machine (pod network and UTS namespaces, bridge,
+ * masquerade, host port and service tables), once its agent and containers are gone: for tests and
+ * decommissioned nodes.
  */
 export async function removeNodeNetworking(nodeName: string, dataDir: string): Promise<void> {
   if (isolatedRuntimeProblem()) return;
   const network = new PodNetwork(nodeName, dataDir);
   await network.destroy();
+  await utsNamespaces(network).destroy();
   await tryNet('nft', ['delete', 'table', 'ip', serviceTableName(network.id)]);
   await new LoopbackAddresses(loopbackLabel(network.id)).removeAll().catch(() => {});
 }
@@ -108,7 +116,9 @@ export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
   const proxy = serviceProxy(opts, network.id);
   const dns = new ClusterDns(opts.client);
   return {
-    runtime: new IsolatedRuntime(stateDir, opts.address, cgroupParent, network, path.join(opts.dataDir, 'network', 'resolv'), clusterDomain),
+    runtime: new IsolatedRuntime({
+      stateDir, nodeAddress: opts.address, cgroupParent, network, uts: utsNamespaces(network), filesDir: path.join(opts.dataDir, 'network'), clusterDomain,
+    }),
     async start() {
       await routes.start();
       await proxy.start();

@@ -17,6 +17,7 @@ import { Prober, runProbeOnce, type ProbeKind } from './prober.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { computePodStatus } from './pod-status.js';
 import { logShowsPortClash } from './host-port-clash.js';
+import { hostPortMappings } from './port-mappings.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 import { VolumeError } from './volumes/volume-error.js';
 import { SubPathError } from './volumes/volume-mounts.js';
@@ -53,6 +54,8 @@ export class PodWorker {
   private timers = new Set<NodeJS.Timeout>();
   private closed = false;
   private volumesReady = false;
+  /** The finished pod's sandbox gave back what others may need (its host ports). */
+  private sandboxStopped = false;
   private volumeRetryMs = 0;
   private lastMountError = '';
 
@@ -155,11 +158,7 @@ export class PodWorker {
       return this.terminating;
     }
     if (!this.sandbox) {
-      this.sandbox = await this.deps.runtime.createSandbox({
-        podUid: this.uid, namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!,
-        hostname: this.pod.spec?.hostname ?? this.pod.metadata.name!, hostNetwork: !!this.pod.spec?.hostNetwork,
-        dnsPolicy: this.pod.spec?.dnsPolicy, dnsConfig: this.pod.spec?.dnsConfig,
-      });
+      this.sandbox = await this.createSandbox();
       this.startTime ??= nowTimestamp();
       if (!this.deps.runtime.enforcesLimits && hasLimits(this.pod)) {
         this.deps.events.warning(this.pod, 'LimitsNotEnforced', 'resource limits are not enforced on this node (no writable cgroups)');
@@ -169,7 +168,28 @@ export class PodWorker {
       this.checkActiveDeadline();
       if (!this.finalPhase && (this.volumesReady || (await this.setUpVolumes()))) await this.runContainers();
     }
+    if (this.finalPhase && !this.sandboxStopped && ![...this.containers.values()].some((r) => r.isRunning)) {
+      // A finished pod holds no host ports: the scheduler already places others on them.
+      await this.deps.runtime.stopSandbox?.(this.uid);
+      this.sandboxStopped = true;
+    }
     await this.pushStatus();
+  }
+
+  private async createSandbox(): Promise<Sandbox> {
+    const spec = this.pod.spec ?? {};
+    try {
+      return await this.deps.runtime.createSandbox({
+        podUid: this.uid, namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!,
+        hostname: spec.hostname ?? this.pod.metadata.name!, subdomain: spec.subdomain, setHostnameAsFQDN: spec.setHostnameAsFQDN,
+        hostAliases: spec.hostAliases, hostNetwork: !!spec.hostNetwork,
+        portMappings: this.finalPhase ? [] : hostPortMappings(spec),
+        dnsPolicy: spec.dnsPolicy, dnsConfig: spec.dnsConfig,
+      });
+    } catch (e) {
+      this.deps.events.warning(this.pod, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   /** Volumes before any container; while that fails the pod stays ContainerCreating, retried with back-off. */

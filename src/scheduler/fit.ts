@@ -5,7 +5,8 @@ import type { KubeObject } from '../api/object.js';
 import { nodeMatchesPod, preferredAffinityScore } from '../api/node-affinity.js';
 import { firstUntolerated, toleratesAll, type Taint } from '../api/taints.js';
 import { parseResourceList, type ResourceAmounts } from '../api/pod-resources.js';
-import { controllerUid, hostPortsOf, type NodeUsage } from './node-usage.js';
+import { controllerUid, type NodeUsage } from './node-usage.js';
+import { hostPortsConflict, hostPortsOf, nodePortsReason } from './node-ports.js';
 
 /** Why a node was rejected, in upstream's words (counted per reason in the FailedScheduling message). */
 export type FitFailure = string;
@@ -55,19 +56,8 @@ export function filterNode(pod: KubeObject, node: KubeObject, usage: NodeUsage, 
     const have = allocatable.get(name) ?? 0n;
     if ((usage.requested.get(name) ?? 0n) + want > have) failures.push(`Insufficient ${name}`);
   }
-  if (hostPortsOf(spec).some((p) => usage.ports.has(p) || portConflictsWildcard(p, usage))) {
-    failures.push("node(s) didn't have free ports for the requested pod ports");
-  }
+  if (hostPortsConflict(hostPortsOf(spec), usage.ports)) failures.push(nodePortsReason);
   return failures;
-}
-
-function portConflictsWildcard(port: string, usage: NodeUsage): boolean {
-  const [proto, ip, num] = port.split('/');
-  for (const used of usage.ports.keys()) {
-    const [p2, ip2, n2] = used.split('/');
-    if (p2 === proto && n2 === num && (ip === '0.0.0.0' || ip2 === '0.0.0.0' || ip === ip2)) return true;
-  }
-  return false;
 }
 
 /** Higher is better, 0–300: preferred affinity, free resources, fewest pods of the same controller. */

@@ -2,6 +2,7 @@
 // each controller run there. Kept incrementally from pod events plus pods assumed bound.
 import type { KubeObject } from '../api/object.js';
 import { podRequests, type ResourceAmounts } from '../api/pod-resources.js';
+import { hostPortsOf } from './node-ports.js';
 
 interface Contribution {
   node: string;
@@ -17,14 +18,6 @@ export interface NodeUsage {
   pods: number;
   ports: Map<string, number>;
   owners: Map<string, number>;
-}
-
-export function hostPortsOf(spec: any): string[] {
-  const out: string[] = [];
-  for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
-    for (const p of c.ports ?? []) if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostIP || '0.0.0.0'}/${p.hostPort}`);
-  }
-  return out;
 }
 
 export function controllerUid(pod: KubeObject): string | undefined {

@@ -102,7 +102,10 @@ export class Scheduler {
     if (pod.spec?.nodeName) {
       this.assumed.delete(key);
       this.unschedulable.delete(key);
+      const counted = this.usage.has(key);
       this.usage.set(key, pod);
+      // A pod that finished frees its node's resources and host ports for the pods waiting.
+      if (counted && !this.usage.has(key)) this.retryUnschedulable();
       return;
     }
     const assumedNode = this.assumed.get(key);

@@ -1,8 +1,7 @@
 // Pod IPs from the node's podCIDR, kept in a file in the agent's data dir so that an agent restart
 // keeps every pod's address and knows which network namespaces are its own.
-import fs from 'node:fs';
-import path from 'node:path';
 import { intToIp, ipToInt, parseCidr } from '../../api/ipv4-cidr.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 
 interface State {
   podCidr?: string;
@@ -11,14 +10,10 @@ interface State {
 }
 
 export class PodIpAllocator {
-  private state: State = { pods: {} };
+  private state: State;
 
   constructor(private readonly file: string) {
-    try {
-      this.state = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      // first start
-    }
+    this.state = readStateFile<State>(file, { pods: {} });
   }
 
   get podCidr(): string | undefined {
@@ -65,9 +60,6 @@ export class PodIpAllocator {
   }
 
   private save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state));
-    fs.renameSync(tmp, this.file);
+    writeStateFile(this.file, this.state);
   }
 }

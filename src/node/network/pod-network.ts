@@ -1,13 +1,16 @@
 // The pod network of one node (DESIGN.md "Node runtime"): a bridge named after the node, holding the
 // gateway (first address) of the node's podCIDR; per pod a network namespace with a veth pair to the
 // bridge (hairpin on, so a pod reaches itself through a Service), loopback up and a default route;
-// traffic from pods to anything but pod bridges is masqueraded. Several agents on one machine each
-// have their own bridge and podCIDR; the kernel routes between bridges, so their pods reach each other.
+// traffic from pods to anything but pod bridges is masqueraded; the pods' hostPorts are published
+// (host-port-map.ts), as the CNI portmap plugin chained after the bridge does. Several agents on one
+// machine each have their own bridge and podCIDR; the kernel routes between bridges, so their pods
+// reach each other.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { intToIp, parseCidr } from '../../api/ipv4-cidr.js';
 import { PodIpAllocator } from './pod-ip-allocator.js';
+import { HostPortMap } from './host-port-map.js';
 import { runNet, tryNet } from './net-command.js';
 
 const netnsDir = '/run/netns';
@@ -36,6 +39,8 @@ export class PodNetwork {
   readonly id: string;
   readonly bridge: string;
   private readonly ips: PodIpAllocator;
+  /** The pods' hostPorts: set once a pod has its address, removed with it. */
+  readonly hostPorts: HostPortMap;
   private ready?: { cidr: string; gateway: string; prefix: number };
   private waiters: (() => void)[] = [];
 
@@ -46,6 +51,7 @@ export class PodNetwork {
     this.ips = new PodIpAllocator(path.join(dataDir, 'network', 'pod-ips.json'));
     this.id = nodeNetworkId(nodeName, dataDir);
     this.bridge = bridgePrefix + this.id;
+    this.hostPorts = new HostPortMap(`nanokube-hostports-${this.id}`, path.join(dataDir, 'network', 'host-ports.json'), this.bridge);
   }
 
   /** The masquerade table of this node's pods. */
@@ -160,8 +166,9 @@ export class PodNetwork {
     return ip;
   }
 
-  /** Removes the pod's namespace, veth and address (no error if already gone). */
+  /** Removes the pod's host ports, namespace, veth and address (no error if already gone). */
   async detach(podUid: string): Promise<void> {
+    await this.hostPorts.remove(podUid);
     if (!this.ips.get(podUid) && !fs.existsSync(podNetnsPath(podUid))) return;
     // Deleting the namespace deletes its end of the veth pair, and with it the host end.
     await tryNet('ip', ['netns', 'del', podNetnsName(podUid)]);
@@ -169,17 +176,20 @@ export class PodNetwork {
     this.ips.release(podUid);
   }
 
-  /** After a restart: namespaces this node made for pods it no longer runs are removed. */
+  /** After a restart: namespaces and host ports this node made for pods it no longer runs are removed. */
   async prune(keep: Set<string>): Promise<void> {
+    await this.hostPorts.prune(keep);
     for (const uid of this.ips.owners()) if (!keep.has(uid)) await this.detach(uid);
   }
 
   /**
    * Removes everything of this node's network from the machine: pod namespaces, bridge, masquerade
-   * table. For tests and decommissioned nodes; a stopping agent leaves its pods' network running.
+   * and host port tables. For tests and decommissioned nodes; a stopping agent leaves its pods'
+   * network running.
    */
   async destroy(): Promise<void> {
     await this.prune(new Set());
+    await this.hostPorts.destroy();
     await tryNet('ip', ['link', 'del', this.bridge]);
     await tryNet('nft', ['delete', 'table', 'ip', this.natTable]);
   }

@@ -1,91 +1,136 @@
 // The isolated runtime (Linux, root): containers are process groups under the same shim as the host
 // runtime, but each pod has its own network namespace on the node's bridge (pod-network.ts), with
-// its own IP; every container of the pod runs in it (nsenter around the shim), so they share
-// localhost. hostNetwork pods stay in the node's namespace. Volumes come from the host runtime's
-// private mount namespaces (volumes/host-runtime-mounts.ts), and so does the pod's resolv.conf.
+// its own IP and its hostPorts published on the node, and its own UTS namespace holding its host
+// name (pod-uts-namespaces.ts); every container of the pod runs in both (nsenter around the shim), so
+// they share localhost and host name. hostNetwork pods stay in the node's namespaces. Volumes come
+// from the host runtime's private mount namespaces (volumes/host-runtime-mounts.ts), and so do the
+// pod's resolv.conf and its kubelet-managed /etc/hosts.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { ContainerConfig, ContainerHandle, ExecOptions, Sandbox, SandboxConfig } from './runtime.js';
+import type { ContainerConfig, ContainerHandle, ExecOptions, Mount, Sandbox, SandboxConfig } from './runtime.js';
 import { HostRuntime } from './host-runtime.js';
 import { PodNetwork, podNetnsPath } from '../network/pod-network.js';
 import { dialInNetns } from './isolated-port-forward.js';
 import { podResolvConf } from './isolated-resolv-conf.js';
+import { hostNetworkHostsFile, managedHostsFile } from './isolated-hosts-file.js';
+import { kernelHostname, podHostDomain, podHostname } from './pod-hostname.js';
+import type { PodUtsNamespaces } from './pod-uts-namespaces.js';
+
+export interface IsolatedRuntimeOptions {
+  /** Where the containers' state is kept (as the host runtime's). */
+  stateDir: string;
+  nodeAddress: string;
+  cgroupParent: string;
+  network: PodNetwork;
+  uts: PodUtsNamespaces;
+  /** Where the pods' resolv.conf and hosts files are kept (in resolv/ and hosts/). */
+  filesDir: string;
+  clusterDomain: string;
+}
 
 export class IsolatedRuntime extends HostRuntime {
   override readonly name = 'isolated';
+  readonly network: PodNetwork;
 
-  constructor(
-    stateDir: string,
-    private readonly nodeAddress: string,
-    cgroupParent: string,
-    readonly network: PodNetwork,
-    /** Where the pods' resolv.conf files are kept. */
-    private readonly resolvDir: string,
-    private readonly clusterDomain: string,
-  ) {
-    super(stateDir, nodeAddress, cgroupParent);
+  constructor(private readonly opts: IsolatedRuntimeOptions) {
+    super(opts.stateDir, opts.nodeAddress, opts.cgroupParent);
+    this.network = opts.network;
   }
 
   private resolvFile(podUid: string): string {
-    return path.join(this.resolvDir, `${podUid}.conf`);
+    return path.join(this.opts.filesDir, 'resolv', `${podUid}.conf`);
+  }
+
+  private hostsFile(podUid: string): string {
+    return path.join(this.opts.filesDir, 'hosts', podUid);
   }
 
   override async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
+    const hostname = podHostname(cfg);
+    const domain = podHostDomain(cfg, this.opts.clusterDomain);
+    // Checked before anything is made: the kubelet fails such a sandbox too.
+    const nodename = kernelHostname(hostname, domain, cfg.setHostnameAsFQDN);
     await super.createSandbox(cfg);
-    const ip = cfg.hostNetwork ? this.nodeAddress : await this.network.attach(cfg.podUid);
-    // The cluster DNS answers on the node bridge's gateway (see node-networking.ts).
-    const resolv = podResolvConf(cfg, this.network.gateway, this.clusterDomain);
-    if (resolv !== undefined) {
-      fs.mkdirSync(this.resolvDir, { recursive: true });
-      fs.writeFileSync(this.resolvFile(cfg.podUid), resolv);
+    let ip = this.opts.nodeAddress;
+    if (!cfg.hostNetwork) {
+      ip = await this.network.attach(cfg.podUid);
+      // Before any container starts: its host name, and its host ports published.
+      await Promise.all([
+        this.opts.uts.create(cfg.podUid, nodename),
+        this.network.hostPorts.set(cfg.podUid, ip, cfg.portMappings ?? []),
+      ]);
     }
+    // The cluster DNS answers on the node bridge's gateway (see node-networking.ts).
+    const resolv = podResolvConf(cfg, this.network.gateway, this.opts.clusterDomain);
+    if (resolv !== undefined) writeFile(this.resolvFile(cfg.podUid), resolv);
+    writeFile(this.hostsFile(cfg.podUid), cfg.hostNetwork
+      ? hostNetworkHostsFile(cfg.hostAliases)
+      : managedHostsFile({ podIps: [ip], hostname, domain, hostAliases: cfg.hostAliases }));
     return { podUid: cfg.podUid, ip };
+  }
+
+  async stopSandbox(podUid: string): Promise<void> {
+    await this.network.hostPorts.remove(podUid);
   }
 
   override async removeSandbox(podUid: string): Promise<void> {
     await this.network.detach(podUid);
+    await this.opts.uts.remove(podUid);
     fs.rmSync(this.resolvFile(podUid), { force: true });
+    fs.rmSync(this.hostsFile(podUid), { force: true });
     await super.removeSandbox(podUid);
   }
 
   override async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
-    // The pod's resolv.conf is bind-mounted over /etc/resolv.conf, like a volume.
-    const resolv = this.resolvFile(cfg.podUid);
-    if (!fs.existsSync(resolv) || cfg.mounts.some((m) => m.containerPath === '/etc/resolv.conf')) return super.startContainer(cfg);
-    return super.startContainer({ ...cfg, mounts: [...cfg.mounts, { hostPath: resolv, containerPath: '/etc/resolv.conf', readOnly: true }] });
+    // The pod's hosts and resolv.conf files are bind-mounted over /etc, like volumes, unless a volume
+    // already goes there; /etc/hosts writable as the kubelet mounts it.
+    const managed: Mount[] = [
+      { hostPath: this.hostsFile(cfg.podUid), containerPath: '/etc/hosts', readOnly: false },
+      { hostPath: this.resolvFile(cfg.podUid), containerPath: '/etc/resolv.conf', readOnly: true },
+    ].filter((m) => fs.existsSync(m.hostPath) && !cfg.mounts.some((v) => v.containerPath === m.containerPath));
+    return super.startContainer(managed.length ? { ...cfg, mounts: [...cfg.mounts, ...managed] } : cfg);
   }
 
   async pruneSandboxes(keep: Set<string>): Promise<void> {
     await this.network.prune(keep);
+    await this.opts.uts.prune(keep);
+    for (const dir of ['resolv', 'hosts']) {
+      const full = path.join(this.opts.filesDir, dir);
+      for (const f of fs.existsSync(full) ? fs.readdirSync(full) : []) {
+        if (!keep.has(f.replace(/\.conf$/, ''))) fs.rmSync(path.join(full, f), { force: true });
+      }
+    }
   }
 
-  /** A pod has a namespace unless it uses the host's network (decided at createSandbox). */
-  private netns(podUid: string): string | undefined {
-    const p = podNetnsPath(podUid);
-    return fs.existsSync(p) ? p : undefined;
+  /** The pod's network and UTS namespaces, unless it uses the host's (decided at createSandbox). */
+  private namespaces(podUid: string): string[] {
+    const net = podNetnsPath(podUid);
+    if (!fs.existsSync(net)) return [];
+    const uts = this.opts.uts.path(podUid);
+    return [`--net=${net}`, ...(uts ? [`--uts=${uts}`] : [])];
   }
 
   protected override launcher(cfg: ContainerConfig): string[] {
-    const ns = this.netns(cfg.podUid);
-    return ns ? ['nsenter', `--net=${ns}`, '--'] : [];
+    const ns = this.namespaces(cfg.podUid);
+    return ns.length ? ['nsenter', ...ns, '--'] : [];
   }
 
   dialPod(podUid: string, port: number): Promise<Duplex> | undefined {
-    const ns = this.netns(podUid);
-    return ns ? dialInNetns(ns, port) : undefined;
+    const net = podNetnsPath(podUid);
+    return fs.existsSync(net) ? dialInNetns(net, port) : undefined;
   }
 
   override execCommand(podUid: string, name: string, opts: ExecOptions) {
     const t = super.execCommand(podUid, name, opts);
-    const ns = this.netns(podUid);
-    if (!ns) return t;
+    const ns = this.namespaces(podUid);
+    if (!ns.length) return t;
     // A command that cannot run is handed over bare, so exec reports it as upstream does ("executable file not found").
     const [file, ...args] = opts.command;
     if (!runnable(file, t.env.PATH, opts.workingDir ?? t.cwd)) return { file, args, env: t.env, cwd: opts.workingDir ?? t.cwd };
-    // Already entering the container's mount namespace with nsenter: add the network namespace.
-    if (t.file === 'nsenter') return { ...t, args: [`--net=${ns}`, ...t.args] };
-    return { ...t, file: 'nsenter', args: [`--net=${ns}`, '--', t.file, ...t.args] };
+    // Already entering the container's mount namespace with nsenter: add the pod's namespaces.
+    if (t.file === 'nsenter') return { ...t, args: [...ns, ...t.args] };
+    return { ...t, file: 'nsenter', args: [...ns, '--', t.file, ...t.args] };
   }
 }
 
@@ -101,4 +146,9 @@ function runnable(file: string, pathVar: string | undefined, cwd: string | undef
   };
   if (file.includes('/')) return ok(path.resolve(cwd ?? process.cwd(), file));
   return (pathVar ?? '').split(':').some((dir) => ok(path.resolve(cwd ?? process.cwd(), dir || '.', file)));
+}
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
 }

@@ -2,12 +2,28 @@
 // Implementations: host (plain processes in the node's network) and isolated (a network namespace per pod).
 import type { Duplex, Writable } from 'node:stream';
 
+/** A container port published on the node (CRI's PortMapping): hostIP:hostPort → pod IP:containerPort. */
+export interface PortMapping {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  containerPort: number;
+  hostPort: number;
+  /** Only this node address; unset (or 0.0.0.0) means every address of the node. */
+  hostIP?: string;
+}
+
 export interface SandboxConfig {
   podUid: string;
   namespace: string;
   name: string;
+  /** spec.hostname, else the pod's name (the isolated runtime truncates it as the kubelet does). */
   hostname: string;
+  /** spec.subdomain: the pod's domain is <subdomain>.<namespace>.svc.<cluster domain>. */
+  subdomain?: string;
+  setHostnameAsFQDN?: boolean;
+  hostAliases?: { ip: string; hostnames?: string[] }[];
   hostNetwork: boolean;
+  /** hostPorts of the pod's containers (isolated runtime; hostNetwork pods bind them themselves). */
+  portMappings?: PortMapping[];
   /** spec.dnsPolicy and spec.dnsConfig: what the pod's /etc/resolv.conf says (isolated runtime). */
   dnsPolicy?: string;
   dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
@@ -95,6 +111,11 @@ export interface Runtime {
    * one (isolated runtime, not hostNetwork); undefined means dial the pod's IP (or the node's loopback).
    */
   dialPod?(podUid: string, port: number): Promise<Duplex> | undefined;
+  /**
+   * The pod has finished (CRI StopPodSandbox): what other pods may need now is given back, such as
+   * its host ports; the rest stays until removeSandbox.
+   */
+  stopSandbox?(podUid: string): Promise<void>;
   /** After an agent restart: sandboxes of pods not in `keep` (this node's pods) are removed. */
   pruneSandboxes?(keep: Set<string>): Promise<void>;
   /** Whether memory/cpu limits are enforced; if not, the agent says so in an Event. */
