@@ -78,12 +78,35 @@ export async function stop(proc: ChildProcess): Promise<void> {
   await done;
 }
 
-export function kubeconfigClient(kubeconfigPath: string, maxSockets = 8): HttpApiClient {
+/** The server, token and CA of a kubeconfig `nanokube` wrote. */
+function readKubeconfig(kubeconfigPath: string): { server: string; token: string; caPem: string } {
   const cfg = YAML.parse(fs.readFileSync(kubeconfigPath, 'utf8'));
-  return new HttpApiClient({
+  return {
     server: cfg.clusters[0].cluster.server,
     token: cfg.users[0].user.token,
     caPem: Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
-    maxSockets,
-  });
+  };
+}
+
+export function kubeconfigClient(kubeconfigPath: string, maxSockets = 8): HttpApiClient {
+  return new HttpApiClient({ ...readKubeconfig(kubeconfigPath), maxSockets });
+}
+
+/** GETs a path over one kept-alive TLS connection and counts the body's bytes without parsing them. */
+export function rawLister(kubeconfigPath: string): { list(urlPath: string): Promise<number>; close(): void } {
+  const cfg = readKubeconfig(kubeconfigPath);
+  const server = new URL(cfg.server);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cfg.caPem });
+  const token = cfg.token;
+  return {
+    list: (urlPath) => new Promise((resolve, reject) => {
+      const req = https.get({ host: server.hostname, port: server.port, path: urlPath, agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`GET ${urlPath}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+    }),
+    close: () => agent.destroy(),
+  };
 }
