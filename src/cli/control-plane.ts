@@ -9,7 +9,7 @@ import { SqliteStore } from '../storage/sqlite.js';
 import type { Store } from '../storage/store.js';
 import { LocalApiClient } from '../apiserver/local-client.js';
 import { NamespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
-import { ServiceAllocation, firstServiceIp } from '../apiserver/admission/service-allocation.js';
+import { ServiceAllocation, serviceIpAt } from '../apiserver/admission/service-allocation.js';
 import { DefaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -72,7 +72,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   server.service.addAdmission(new ServiceAllocation(() => server.service, { serviceCidr: opts.serviceCidr ?? '10.43.0.0/16', nodePortRange: [30000, 32767] }));
   const port = await server.listen();
   await ensureSystemNamespaces(server.service, registry);
-  await ensureKubernetesService(server.service, registry, firstServiceIp(opts.serviceCidr ?? '10.43.0.0/16'), port);
+  await ensureKubernetesService(server.service, registry, serviceIpAt(opts.serviceCidr ?? '10.43.0.0/16', 1), port);
   const client = new LocalApiClient(server.service, registry);
   const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
     storageDir: path.resolve(opts.dataDir, 'storage') });
