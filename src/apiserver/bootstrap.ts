@@ -4,6 +4,7 @@ import type { Registry } from '../api/registry.js';
 import type { ResourceService } from './resource-service.js';
 import type { ResourceType } from '../api/resource-type.js';
 import type { KubeObject } from '../api/object.js';
+import { dnsPort, kubeDnsName, kubeDnsNamespace } from '../api/core/cluster-dns.js';
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -49,4 +50,34 @@ export async function ensureKubernetesService(service: ResourceService, registry
   const ports: any[] = svc.spec?.ports ?? [];
   if (ports.length === 1 && ports[0].name === 'https' && ports[0].port === 443 && ports[0].targetPort === port) return;
   await service.patch(rt, 'default', 'kubernetes', (cur) => ({ ...cur, spec: { ...cur.spec, ports: [https] } }), { fieldValidation: 'Ignore' });
+}
+
+/**
+ * The cluster DNS Service (k3s' kube-dns, with CoreDNS' labels) on the given address. It has no
+ * selector: the nodes answer DNS themselves, and the cluster DNS endpoints controller lists them.
+ * If another Service already holds the address (a cluster from before kube-dns existed), the
+ * server still starts: pods then use their node's DNS address directly.
+ */
+export async function ensureKubeDnsService(service: ResourceService, registry: Registry, clusterIP: string): Promise<void> {
+  const rt = registry.resource('', 'v1', 'services')!;
+  try {
+    await createIfMissing(service, rt, kubeDnsNamespace, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: kubeDnsName, namespace: kubeDnsNamespace,
+        labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+      },
+      spec: {
+        type: 'ClusterIP', clusterIP, sessionAffinity: 'None',
+        ports: [
+          { name: 'dns', protocol: 'UDP', port: dnsPort, targetPort: dnsPort },
+          { name: 'dns-tcp', protocol: 'TCP', port: dnsPort, targetPort: dnsPort },
+        ],
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 422)) throw e;
+    process.stderr.write(`nanokube: cannot create Service ${kubeDnsNamespace}/${kubeDnsName}: ${e.message}\n`);
+  }
 }

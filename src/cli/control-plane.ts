@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultRegistry } from '../api/registry.js';
 import { ApiServer } from '../apiserver/server.js';
-import { ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
+import { ensureKubeDnsService, ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
 import { KubernetesEndpoints } from '../apiserver/kubernetes-endpoints.js';
 import { isIpv4 } from '../api/ipv4-cidr.js';
+import { kubeDnsServiceIpOffset } from '../api/core/cluster-dns.js';
 import { primaryAddress } from '../node/node-info.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import type { Store } from '../storage/store.js';
@@ -77,6 +78,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const port = await server.listen();
   await ensureSystemNamespaces(server.service, registry);
   await ensureKubernetesService(server.service, registry, serviceIpAt(serviceCidr, 1), port);
+  await ensureKubeDnsService(server.service, registry, serviceIpAt(serviceCidr, kubeDnsServiceIpOffset));
   // Pods reach the server through the `kubernetes` Service: on the address it is bound to (the proxy
   // sets route_localnet, so DNAT to 127.0.0.1 reaches a loopback-bound server from a pod), else the
   // advertised or the machine's primary address, as upstream's --advertise-address.

@@ -9,7 +9,7 @@ import { PodNetwork } from '../node/network/pod-network.js';
 import { NodeRoutes } from '../node/network/node-routes.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { tryNet } from '../node/network/net-command.js';
-import { ClusterDns, clusterDomain } from '../dns/cluster-dns.js';
+import { ClusterDns, clusterDomain, withdrawNodeDnsAddress } from '../dns/cluster-dns.js';
 
 export type RuntimeName = 'host' | 'isolated';
 
@@ -56,7 +56,12 @@ export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
   const stateDir = path.join(opts.dataDir, 'containers');
   const cgroupParent = `nanokube/${opts.nodeName}`;
   if (opts.runtime === 'host') {
-    return { runtime: new HostRuntime(stateDir, opts.address, cgroupParent), start: async () => {}, stop: async () => {} };
+    return {
+      runtime: new HostRuntime(stateDir, opts.address, cgroupParent),
+      // A node that ran the isolated runtime before answered DNS; now it does not.
+      start: () => withdrawNodeDnsAddress(opts.client, opts.nodeName),
+      stop: async () => {},
+    };
   }
   const problem = isolatedRuntimeProblem();
   if (problem) throw new Error(`--runtime isolated: ${problem}`);
@@ -64,20 +69,24 @@ export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
   const routes = new NodeRoutes(opts.client, opts.nodeName, network);
   // One table per agent on the machine, named like its bridge.
   const proxy = new ServiceProxy(opts.client, { table: proxyTable(network) });
-  const dns = new ClusterDns(opts.client);
+  const dns = new ClusterDns(opts.client, opts.nodeName);
+  // Pods' nameserver: the kube-dns ClusterIP (the kubelet's --cluster-dns), or this node's own DNS
+  // address when the cluster has no kube-dns Service.
+  const nameserver = () => dns.serviceIp ?? network.gateway;
   return {
-    runtime: new IsolatedRuntime(stateDir, opts.address, cgroupParent, network, path.join(opts.dataDir, 'network', 'resolv'), clusterDomain),
+    runtime: new IsolatedRuntime(stateDir, opts.address, cgroupParent, network, path.join(opts.dataDir, 'network', 'resolv'), clusterDomain, nameserver),
     async start() {
       await routes.start();
       await proxy.start();
-      // Each node answers DNS on its bridge's gateway, the nameserver of its pods' resolv.conf.
-      void network.whenReady().then(() => dns.start(network.gateway!)).catch((e) => {
+      await dns.start();
+      // Each node answers DNS on its bridge's gateway, once it has one.
+      void network.whenReady().then(() => dns.listen(network.gateway!)).catch((e) => {
         process.stderr.write(`nanokube dns: not started on node ${opts.nodeName}: ${(e as Error).message}\n`);
       });
     },
     async stop() {
       routes.stop();
-      dns.stop();
+      await dns.stop();
       await proxy.stop();
     },
   };

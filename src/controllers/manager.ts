@@ -10,6 +10,7 @@ import { NodeIpamController } from './node-ipam-controller.js';
 import { ServiceLoadBalancerController } from './service-load-balancer-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
+import { ClusterDnsEndpointsController } from './cluster-dns-endpoints-controller.js';
 import { JobController } from './job-controller.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
@@ -46,6 +47,7 @@ export class ControllerManager {
       new ServiceLoadBalancerController(opts.client),
       new EndpointsController(opts.client),
       new EndpointSliceController(opts.client),
+      new ClusterDnsEndpointsController(opts.client),
       new JobController(opts.client),
       new CronJobController(opts.client),
       new DaemonSetController(opts.client),

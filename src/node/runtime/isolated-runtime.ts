@@ -23,6 +23,8 @@ export class IsolatedRuntime extends HostRuntime {
     /** Where the pods' resolv.conf files are kept. */
     private readonly resolvDir: string,
     private readonly clusterDomain: string,
+    /** The cluster DNS address for pods' resolv.conf (undefined: not known, pods keep the node's). */
+    private readonly clusterDns: () => string | undefined,
   ) {
     super(stateDir, nodeAddress, cgroupParent);
   }
@@ -34,8 +36,7 @@ export class IsolatedRuntime extends HostRuntime {
   override async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     await super.createSandbox(cfg);
     const ip = cfg.hostNetwork ? this.nodeAddress : await this.network.attach(cfg.podUid);
-    // The cluster DNS answers on the node bridge's gateway (see node-networking.ts).
-    const resolv = podResolvConf(cfg, this.network.gateway, this.clusterDomain);
+    const resolv = podResolvConf(cfg, this.clusterDns(), this.clusterDomain);
     if (resolv !== undefined) {
       fs.mkdirSync(this.resolvDir, { recursive: true });
       fs.writeFileSync(this.resolvFile(cfg.podUid), resolv);
