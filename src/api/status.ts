@@ -48,6 +48,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Awaits a call on an object that may be gone meanwhile: NotFound counts as done, other errors are thrown. */
+export async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 404) return;
+    throw e;
+  }
+}
+
 /** "pods" or "deployments.apps": how upstream names a resource in messages. */
 export function qualifiedResource(resource: string, group: string): string {
   return group ? `${resource}.${group}` : resource;

@@ -4,12 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultRegistry } from '../api/registry.js';
 import { ApiServer } from '../apiserver/server.js';
-import { ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
+import { ensureKubeDnsService, ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
+import { KubernetesEndpoints } from '../apiserver/kubernetes-endpoints.js';
+import { isIpv4 } from '../api/ipv4-cidr.js';
+import { kubeDnsServiceIpOffset } from '../api/core/cluster-dns.js';
+import { primaryAddress } from '../node/node-info.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import type { Store } from '../storage/store.js';
 import { LocalApiClient } from '../apiserver/local-client.js';
 import { NamespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
-import { ServiceAllocation, firstServiceIp } from '../apiserver/admission/service-allocation.js';
+import { ServiceAllocation, serviceIpAt } from '../apiserver/admission/service-allocation.js';
 import { DefaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -69,10 +73,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     notReadySeconds: opts.defaultNotReadyTolerationSeconds,
     unreachableSeconds: opts.defaultUnreachableTolerationSeconds,
   }));
-  server.service.addAdmission(new ServiceAllocation(() => server.service, { serviceCidr: opts.serviceCidr ?? '10.43.0.0/16', nodePortRange: [30000, 32767] }));
+  const serviceCidr = opts.serviceCidr ?? '10.43.0.0/16';
+  server.service.addAdmission(new ServiceAllocation(() => server.service, { serviceCidr, nodePortRange: [30000, 32767] }));
   const port = await server.listen();
   await ensureSystemNamespaces(server.service, registry);
-  await ensureKubernetesService(server.service, registry, firstServiceIp(opts.serviceCidr ?? '10.43.0.0/16'), port);
+  await ensureKubernetesService(server.service, registry, serviceIpAt(serviceCidr, 1), port);
+  await ensureKubeDnsService(server.service, registry, serviceIpAt(serviceCidr, kubeDnsServiceIpOffset));
+  // Pods reach the server through the `kubernetes` Service: on the address it is bound to (the proxy
+  // sets route_localnet, so DNAT to 127.0.0.1 reaches a loopback-bound server from a pod), else the
+  // advertised or the machine's primary address, as upstream's --advertise-address.
+  const endpointIp = [opts.bindAddress, opts.advertiseHost].find((a) => isIpv4(a) && a !== '0.0.0.0') ?? primaryAddress();
+  const kubernetesEndpoints = new KubernetesEndpoints(server.service, registry, endpointIp, port);
+  await kubernetesEndpoints.start();
   const client = new LocalApiClient(server.service, registry);
   const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
     storageDir: path.resolve(opts.dataDir, 'storage') });
@@ -97,6 +109,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     client,
     async stop() {
       server.setReady(false);
+      kubernetesEndpoints.stop();
       controllers.stop();
       scheduler.stop();
       await server.close();

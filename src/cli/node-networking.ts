@@ -13,7 +13,7 @@ import { ServiceProxy } from '../proxy/service-proxy.js';
 import { UserspaceProxy } from '../proxy/userspace-proxy.js';
 import { LoopbackAddresses, loopbackLabel } from '../proxy/loopback-addresses.js';
 import { tryNet } from '../node/network/net-command.js';
-import { ClusterDns, clusterDomain } from '../dns/cluster-dns.js';
+import { ClusterDns, clusterDomain, withdrawNodeDnsAddress } from '../dns/cluster-dns.js';
 
 export type RuntimeName = 'host' | 'isolated';
 /** kube-proxy's --proxy-mode values nanokube has. */
@@ -107,29 +107,42 @@ export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
   const cgroupParent = `nanokube/${opts.nodeName}`;
   if (opts.runtime === 'host') {
     const proxy = serviceProxy(opts, nodeNetworkId(opts.nodeName, opts.dataDir));
-    return { runtime: new HostRuntime(stateDir, opts.address, cgroupParent), start: () => proxy.start(), stop: () => proxy.stop() };
+    return {
+      runtime: new HostRuntime(stateDir, opts.address, cgroupParent),
+      async start() {
+        // A node that ran the isolated runtime before answered DNS; now it does not.
+        await withdrawNodeDnsAddress(opts.client, opts.nodeName);
+        await proxy.start();
+      },
+      stop: () => proxy.stop(),
+    };
   }
   const problem = isolatedRuntimeProblem();
   if (problem) throw new Error(`--runtime isolated: ${problem}`);
   const network = new PodNetwork(opts.nodeName, opts.dataDir);
   const routes = new NodeRoutes(opts.client, opts.nodeName, network);
   const proxy = serviceProxy(opts, network.id);
-  const dns = new ClusterDns(opts.client);
+  const dns = new ClusterDns(opts.client, opts.nodeName);
+  // Pods' nameserver: the kube-dns ClusterIP (the kubelet's --cluster-dns), or this node's own DNS
+  // address when the cluster has no kube-dns Service.
+  const nameserver = () => dns.serviceIp ?? network.gateway;
   return {
     runtime: new IsolatedRuntime({
       stateDir, nodeAddress: opts.address, cgroupParent, network, uts: utsNamespaces(network), filesDir: path.join(opts.dataDir, 'network'), clusterDomain,
+      clusterDns: nameserver,
     }),
     async start() {
       await routes.start();
       await proxy.start();
-      // Each node answers DNS on its bridge's gateway, the nameserver of its pods' resolv.conf.
-      void network.whenReady().then(() => dns.start(network.gateway!)).catch((e) => {
+      await dns.start();
+      // Each node answers DNS on its bridge's gateway, once it has one.
+      void network.whenReady().then(() => dns.listen(network.gateway!)).catch((e) => {
         process.stderr.write(`nanokube dns: not started on node ${opts.nodeName}: ${(e as Error).message}\n`);
       });
     },
     async stop() {
       routes.stop();
-      dns.stop();
+      await dns.stop();
       await proxy.stop();
     },
   };

@@ -11,6 +11,7 @@ import { ServiceLoadBalancerController } from './service-load-balancer-controlle
 import { EndpointsController } from './endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring-controller.js';
+import { ClusterDnsEndpointsController } from './cluster-dns-endpoints-controller.js';
 import { JobController } from './job-controller.js';
 import { CronJobController } from './cronjob-controller.js';
 import { DaemonSetController } from './daemonset-controller.js';
@@ -48,6 +49,7 @@ export class ControllerManager {
       new EndpointsController(opts.client),
       new EndpointSliceController(opts.client),
       new EndpointSliceMirroringController(opts.client),
+      new ClusterDnsEndpointsController(opts.client),
       new JobController(opts.client),
       new CronJobController(opts.client),
       new DaemonSetController(opts.client),

@@ -1,7 +1,10 @@
 // The DNS wire format (RFC 1035) for the cluster DNS server: parsing a query's question and building
-// answers with A, AAAA, CNAME and SRV records.
+// answers with A, AAAA, CNAME and SRV records; over UDP an answer that does not fit the client's size
+// (512 bytes, or what its EDNS OPT record offers) goes out empty with TC set, so the client asks over TCP.
 
-export const RecordType = { A: 1, CNAME: 5, SOA: 6, PTR: 12, AAAA: 28, SRV: 33, ANY: 255 } as const;
+export const RecordType = { A: 1, CNAME: 5, SOA: 6, PTR: 12, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
+/** The largest UDP answer a client without EDNS takes (RFC 1035 4.2.1). */
+export const classicUdpSize = 512;
 export const Rcode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
 export interface Question {
@@ -13,6 +16,8 @@ export interface Question {
   class: number;
   /** The question section's bytes, echoed in the answer. */
   raw: Buffer;
+  /** The largest UDP answer the client takes: 512, or the size in its EDNS OPT record. */
+  udpSize: number;
 }
 
 export type Answer =
@@ -43,7 +48,16 @@ export function parseQuestion(msg: Buffer): Question | undefined {
     type: msg.readUInt16BE(off),
     class: msg.readUInt16BE(off + 2),
     raw: msg.subarray(12, off + 4),
+    udpSize: ednsUdpSize(msg, off + 4),
   };
+}
+
+/** The UDP size of an OPT record right after the question (where resolvers put it), else 512. */
+function ednsUdpSize(msg: Buffer, off: number): number {
+  const onlyAdditional = msg.readUInt16BE(6) === 0 && msg.readUInt16BE(8) === 0 && msg.readUInt16BE(10) >= 1;
+  // OPT: root name (0), type 41, class = the requester's UDP payload size.
+  if (!onlyAdditional || off + 5 > msg.length || msg[off] !== 0 || msg.readUInt16BE(off + 1) !== RecordType.OPT) return classicUdpSize;
+  return Math.max(classicUdpSize, msg.readUInt16BE(off + 3));
 }
 
 function encodeName(name: string): Buffer {
@@ -81,13 +95,18 @@ function record(a: Answer): Buffer {
   return Buffer.concat([encodeName(a.name), fixed, data]);
 }
 
-/** The response to a question: authoritative, echoing the question, with the given answers. */
-export function buildResponse(q: Question, rcode: number, answers: Answer[]): Buffer {
+/**
+ * The response to a question: authoritative, echoing the question, with the given answers; given a
+ * size limit (UDP), one that would exceed it is sent without answers and with TC set.
+ */
+export function buildResponse(q: Question, rcode: number, answers: Answer[], maxBytes = Infinity): Buffer {
+  const records = answers.map(record);
+  const truncated = 12 + q.raw.length + records.reduce((n, r) => n + r.length, 0) > maxBytes;
   const header = Buffer.alloc(12);
   header.writeUInt16BE(q.id, 0);
-  // QR, the query's opcode and RD, AA; RA since names outside the cluster are forwarded.
-  header.writeUInt16BE(0x8000 | (q.flags & 0x7900) | 0x0400 | 0x0080 | rcode, 2);
+  // QR, the query's opcode and RD, AA, TC when truncated; RA since names outside the cluster are forwarded.
+  header.writeUInt16BE(0x8000 | (q.flags & 0x7900) | 0x0400 | (truncated ? 0x0200 : 0) | 0x0080 | rcode, 2);
   header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(answers.length, 6);
-  return Buffer.concat([header, q.raw, ...answers.map(record)]);
+  header.writeUInt16BE(truncated ? 0 : answers.length, 6);
+  return Buffer.concat([header, q.raw, ...(truncated ? [] : records)]);
 }

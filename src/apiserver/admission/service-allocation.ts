@@ -1,6 +1,9 @@
 // Allocates Service ClusterIPs (from the service CIDR) and NodePorts (30000–32767) on create and
 // type changes, and checks requested ones are free — upstream's service REST allocators.
 // The allocated set is derived from the stored Services, so nothing leaks when a Service goes.
+// As upstream (ServiceIPStaticSubrange), the range's lower band is left to static addresses (the
+// `kubernetes` Service's first address, kube-dns' tenth): dynamic allocation takes it only when the
+// upper band is full.
 import { isObject, type KubeObject } from '../../api/object.js';
 import { ApiError } from '../../api/status.js';
 import type { ResourceType } from '../../api/resource-type.js';
@@ -28,14 +31,20 @@ export function parseCidr(cidr: string): { base: number; size: number } {
   return { base, size };
 }
 
-/** The first usable address of the service CIDR: upstream gives it to the `kubernetes` Service. */
-export function firstServiceIp(cidr: string): string {
-  return intToIp(parseCidr(cidr).base + 1);
+/** The nth address of the service CIDR: upstream gives the 1st to the `kubernetes` Service, installers the 10th to DNS. */
+export function serviceIpAt(cidr: string, offset: number): string {
+  return intToIp(parseCidr(cidr).base + offset);
+}
+
+/** How many addresses after the network address are kept for static allocation: min(max(16, size/16), 256). */
+function staticBandSize(size: number): number {
+  return Math.min(Math.max(16, Math.floor(size / 16)), 256);
 }
 
 export class ServiceAllocation implements AdmissionPlugin {
   private lock: Promise<void> = Promise.resolve();
-  private nextIpOffset = 1;
+  /** Where the next dynamic search starts (upper band), undefined until the first allocation. */
+  private nextIpOffset?: number;
 
   constructor(
     private readonly service: () => ResourceService,
@@ -112,10 +121,19 @@ export class ServiceAllocation implements AdmissionPlugin {
 
   private freeIp(used: Set<string>): string {
     const { base, size } = parseCidr(this.opts.serviceCidr);
-    // Offsets 1.. skip the network address; the last address (broadcast) is never used.
-    for (let tries = 0; tries < size - 2; tries++) {
-      const offset = this.nextIpOffset;
-      this.nextIpOffset = offset + 1 >= size - 1 ? 1 : offset + 1;
+    // Offsets 1..size-2: never the network or the broadcast address. The upper band first, from where
+    // the last search ended; then the static band.
+    const band = Math.min(staticBandSize(size), size - 2);
+    const upper = size - 2 - band;
+    const start = this.nextIpOffset ?? band + 1;
+    for (let i = 0; i < upper; i++) {
+      const offset = band + 1 + ((start - band - 1 + i) % upper);
+      const ip = intToIp(base + offset);
+      if (used.has(ip)) continue;
+      this.nextIpOffset = offset + 1 > size - 2 ? band + 1 : offset + 1;
+      return ip;
+    }
+    for (let offset = 1; offset <= band; offset++) {
       const ip = intToIp(base + offset);
       if (!used.has(ip)) return ip;
     }

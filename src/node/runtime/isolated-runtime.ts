@@ -27,6 +27,8 @@ export interface IsolatedRuntimeOptions {
   /** Where the pods' resolv.conf and hosts files are kept (in resolv/ and hosts/). */
   filesDir: string;
   clusterDomain: string;
+  /** The cluster DNS address for pods' resolv.conf (undefined: not known, pods keep the node's). */
+  clusterDns: () => string | undefined;
 }
 
 export class IsolatedRuntime extends HostRuntime {
@@ -61,8 +63,7 @@ export class IsolatedRuntime extends HostRuntime {
         this.network.hostPorts.set(cfg.podUid, ip, cfg.portMappings ?? []),
       ]);
     }
-    // The cluster DNS answers on the node bridge's gateway (see node-networking.ts).
-    const resolv = podResolvConf(cfg, this.network.gateway, this.opts.clusterDomain);
+    const resolv = podResolvConf(cfg, this.opts.clusterDns(), this.opts.clusterDomain);
     if (resolv !== undefined) writeFile(this.resolvFile(cfg.podUid), resolv);
     writeFile(this.hostsFile(cfg.podUid), cfg.hostNetwork
       ? hostNetworkHostsFile(cfg.hostAliases)
