@@ -3,7 +3,7 @@
 // `nft -f` run has finished (changes arriving meanwhile are coalesced into the next run).
 import fs from 'node:fs';
 import type { ApiClient } from '../client/api-client.js';
-import { renderServiceTable, servicePortRules } from './nft-service-rules.js';
+import { buildServiceTable, renderServiceTable, renderServiceTableUpdate, servicePortRules, type ServiceTable } from './nft-service-rules.js';
 import { ServiceInformers } from './service-informers.js';
 import { runNet, tryNet } from '../node/network/net-command.js';
 
@@ -20,6 +20,8 @@ export class ServiceProxy {
   private dirty = false;
   private stopped = false;
   private lastRules = '';
+  /** What the kernel's table holds, when known. */
+  private written?: ServiceTable;
   lastError?: string;
 
   constructor(
@@ -86,9 +88,15 @@ export class ServiceProxy {
 
   private async sync(): Promise<void> {
     const ports = this.informers.list().flatMap(({ svc, slices }) => servicePortRules(svc, slices));
-    const rules = renderServiceTable(this.opts.table, ports);
+    const next = buildServiceTable(ports);
+    const rules = renderServiceTable(this.opts.table, next);
     if (rules === this.lastRules) return;
-    await runNet('nft', ['-f', '-'], rules);
+    // Written whole the first time (and after a failure, when what the kernel holds is not known);
+    // after that changed in place, which keeps the affinity sets' clients.
+    const prev = this.written;
+    this.written = undefined;
+    await runNet('nft', ['-f', '-'], prev ? renderServiceTableUpdate(this.opts.table, prev, next) : rules);
+    this.written = next;
     this.lastRules = rules;
     this.lastError = undefined;
   }

@@ -328,6 +328,14 @@ test('sessionAffinity ClientIP keeps a client on one pod; a multi-port Service s
   const seen = await answers(clusterIP, 80, 60);
   assert.equal(seen.size, 1, JSON.stringify([...seen]));
   assert.ok((await podNames('tier=web')).includes([...seen.keys()][0]));
+  // Another Service changes the node's rules; the client stays with its pod.
+  await c.ok(v, ['create', 'service', 'clusterip', 'unrelated', '--tcp=81:9376']);
+  const unrelatedIP = (await c.ok(v, ['get', 'svc', 'unrelated', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const table = serviceTableName(nodeNetworkId(nodeA, path.join(c.dataDir, 'node')));
+  await waitFor('the proxy rules to have the new Service', () => spawnSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).stdout.includes(unrelatedIP), 60_000, 100);
+  const still = await answers(clusterIP, 80, 30);
+  assert.deepEqual([...still.keys()], [...seen.keys()], JSON.stringify([...still]));
+  await c.ok(v, ['delete', 'svc', 'unrelated']);
   const alt = await answers(clusterIP, 8080, 20);
   assert.equal([...alt.keys()].filter((k) => k.startsWith('error')).length, 0, JSON.stringify([...alt]));
 });
