@@ -10,11 +10,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
-import { freePort, kubeconfigClient, nanokubeMain, startNanokube, stop, until } from './support.js';
+import { freePort, kubeconfigClient, spawnNanokube, startNanokube, stop, until } from './support.js';
 
 const refs = {
   pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
@@ -42,8 +42,8 @@ async function replicaSetScaling(): Promise<{ upMs: number; downMs: number; agen
   const agentCount = Math.ceil(rsPods / 100);
   const agents: ChildProcess[] = [];
   for (let i = 0; i < agentCount; i++) {
-    agents.push(spawn(process.execPath, [nanokubeMain, 'agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-      '--node-name', `bench-node-${i}`, '--data-dir', path.join(dataDir, `agent-${i}`), '--runtime', 'host'], { stdio: 'ignore' }));
+    agents.push(spawnNanokube(['agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
+      '--node-name', `bench-node-${i}`, '--data-dir', path.join(dataDir, `agent-${i}`), '--runtime', 'host']));
   }
   try {
     await until('the nodes to be Ready', async () => {

@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
-import { freePort, kubeconfigClient, nanokubeMain, rssMiB, startNanokube, stop, summary, until } from './support.js';
+import { freePort, kubeconfigClient, rssMiB, spawnNanokube, startNanokube, stop, summary, until } from './support.js';
 
 const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const nodes: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
@@ -33,8 +32,8 @@ async function main() {
   const { proc: server } = await startNanokube(['server', '--data-dir', dataDir, '--port', String(port)], port);
   const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
   const token = fs.readFileSync(path.join(dataDir, 'pki', 'node.token'), 'utf8').trim();
-  const agent = spawn(process.execPath, [nanokubeMain, 'agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host'], { stdio: 'ignore' });
+  const agent = spawnNanokube(['agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
+    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host']);
   await until('the node to be Ready', async () => {
     const n = await client.get(nodes, '', nodeName).catch(() => undefined);
     return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? n : undefined;

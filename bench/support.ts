@@ -48,11 +48,15 @@ function readyz(port: number): Promise<boolean> {
 }
 
 /** Runs `nanokube ARGS` and resolves once /readyz on port answers 200, with the time that took. */
+/** `nanokube ARGS` from this build; NANOKUBE_NODE_ARGS passes node flags to it (e.g. --cpu-prof to profile it). */
+export function spawnNanokube(args: string[]): ChildProcess {
+  const nodeArgs = process.env.NANOKUBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, nanokubeMain, ...args], { stdio: 'ignore' });
+}
+
 export async function startNanokube(args: string[], port: number): Promise<{ proc: ChildProcess; readyMs: number }> {
   const t0 = performance.now();
-  // NANOKUBE_NODE_ARGS passes node flags to the measured process (e.g. --cpu-prof to profile it).
-  const nodeArgs = process.env.NANOKUBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...nodeArgs, nanokubeMain, ...args], { stdio: 'ignore' });
+  const proc = spawnNanokube(args);
   for (;;) {
     if (await readyz(port)) return { proc, readyMs: performance.now() - t0 };
     if (proc.exitCode !== null) throw new Error(`nanokube ${args[0]} exited ${proc.exitCode}`);

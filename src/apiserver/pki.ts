@@ -1,5 +1,5 @@
 // The cluster's certificate authority and the API server's serving certificate, made on first start.
-import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 
@@ -17,12 +17,24 @@ export async function generateRsaKeyPem(): Promise<string> {
   return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
-function newRsaKey(givenPem?: string): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; keyPem: string } {
+function newRsaKey(givenPem?: string): { publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
   // Node's native key generation; forge's pure-JS generator takes seconds.
   const keyPem = givenPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const priv = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const pub = forge.pki.setRsaPublicKey(priv.n, priv.e);
-  return { publicKey: pub, privateKey: priv, keyPem };
+  const publicKey = forge.pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString()) as forge.pki.rsa.PublicKey;
+  return { publicKey, keyPem };
+}
+
+/**
+ * Signs the certificate with SHA-256/RSA using Node's native crypto: forge lays out the certificate, but
+ * its pure-JS RSA takes ~100 ms of event loop per signature, which a node starting next to a burst of
+ * pods cannot spare.
+ */
+function signNatively(cert: forge.pki.Certificate, keyPem: string): void {
+  const signer = {
+    // forge calls this after it has set cert.tbsCertificate; what it digested is that DER.
+    sign: () => sign('sha256', Buffer.from(forge.asn1.toDer((cert as any).tbsCertificate).getBytes(), 'binary'), keyPem).toString('binary'),
+  };
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 }
 
 function serial(): string {
@@ -52,7 +64,7 @@ export function createCertificateAuthority(commonName = 'nanokube-ca', keyPem?: 
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(key.privateKey, forge.md.sha256.create());
+  signNatively(cert, key.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
@@ -70,7 +82,6 @@ export interface CertRequest {
 /** A leaf certificate signed by the CA (serving and/or client auth). */
 export function issueCertificate(ca: KeyPair, req: CertRequest): KeyPair {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const key = newRsaKey(req.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = key.publicKey;
@@ -92,7 +103,7 @@ export function issueCertificate(ca: KeyPair, req: CertRequest): KeyPair {
   ];
   if (altNames.length) extensions.push({ name: 'subjectAltName', altNames });
   cert.setExtensions(extensions);
-  cert.sign(caKey, forge.md.sha256.create());
+  signNatively(cert, ca.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: key.keyPem };
 }
 
