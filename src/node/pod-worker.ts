@@ -92,6 +92,13 @@ export class PodWorker {
           rec.lastTerminated ??= this.terminatedFrom(rec, st, prev.attempt);
         });
       }
+      if (last.exitedBefore) {
+        // It ended while the agent was down: never shown as running again.
+        rec.generation++;
+        rec.handle = last;
+        this.onExit(rec, last.exitedBefore);
+        continue;
+      }
       this.watchContainer(rec, last, true);
     }
   }

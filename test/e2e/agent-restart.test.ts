@@ -61,7 +61,7 @@ test('containers survive kill -9 of the agent and are re-adopted', { timeout: 30
   for (const p of after) {
     const cs = p.status.containerStatuses[0];
     if (p.metadata.name === 'ends-while-down') {
-      assert.equal(cs.state.terminated.exitCode, 7);
+      assert.equal(cs.state.terminated?.exitCode, 7, JSON.stringify(p.status));
       assert.equal(cs.restartCount, 0);
       continue;
     }

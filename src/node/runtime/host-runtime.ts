@@ -107,7 +107,7 @@ export class HostRuntime implements Runtime {
   }
 
   async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
-    fs.mkdirSync(path.join(this.stateDir, cfg.podUid), { recursive: true });
+    await fs.promises.mkdir(path.join(this.stateDir, cfg.podUid), { recursive: true });
     return { podUid: cfg.podUid, ip: this.nodeIp };
   }
 
@@ -124,16 +124,19 @@ export class HostRuntime implements Runtime {
 
   async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
     const dir = this.dir(cfg.podUid, cfg.name, cfg.attempt);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
+    // File system work off the event loop: on these disks a mkdir can take a millisecond, and a burst
+    // of pods starts hundreds of them.
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    await Promise.all([fs.promises.mkdir(dir, { recursive: true }), fs.promises.mkdir(path.dirname(cfg.logPath), { recursive: true })]);
     const startedAt = new Date();
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
     const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), cfg.mounts, cfg.command, cfg.workingDir);
     const mountNamespace = prepared.command !== cfg.command;
     const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin, mountNamespace };
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(stored));
-    fs.mkdirSync(path.dirname(cfg.logPath), { recursive: true });
-    const procs = await this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli);
+    const [procs] = await Promise.all([
+      this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli),
+      fs.promises.writeFile(path.join(dir, 'config.json'), JSON.stringify(stored)),
+    ]);
     const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...prepared.command] : prepared.command;
     const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', prepared.workingDir || '-', ...command];
     const { exited: shimExited } = await this.spawner.spawn(argv, cfg.env);
@@ -143,6 +146,11 @@ export class HostRuntime implements Runtime {
 
   private handle(podUid: string, name: string, attempt: number, pid: number, startedAt: Date, shimExited?: Promise<void>): ContainerHandle {
     const dir = this.dir(podUid, name, attempt);
+    if (!shimExited) {
+      // Re-adopted: an exit recorded while the agent was down is known now, not a poll later.
+      const exitedBefore = this.readExit(podUid, name, attempt, pid, startedAt);
+      if (exitedBefore) return { podUid, name, attempt, pid, startedAt, exited: Promise.resolve(exitedBefore), exitedBefore };
+    }
     const exited = new Promise<ContainerState & { state: 'exited' }>((resolve) => {
       let done = false;
       const check = () => {

@@ -77,6 +77,8 @@ export interface ContainerHandle {
   startedAt: Date;
   /** Resolves once the container has exited (also for re-adopted containers). */
   exited: Promise<ContainerState & { state: 'exited' }>;
+  /** A re-adopted container that had already exited when it was found (it ended while the agent was down). */
+  exitedBefore?: ContainerState & { state: 'exited' };
 }
 
 export interface ExecOptions {
