@@ -18,10 +18,6 @@ import { nodeNetworkId } from '../../src/node/network/pod-network.js';
 const skip = isolatedRuntimeProblem();
 let c: TestCluster;
 const v = '1.33' as const;
-// Private address ranges per run, so concurrent test clusters on this machine do not collide.
-const octet = 100 + Math.floor(Math.random() * 100);
-const clusterCidr = `10.${octet}.0.0/16`;
-const serviceCidr = `10.${octet + 1}.0.0/16`;
 // No --runtime: as root with nft the isolated runtime is the default, and these tests show it.
 const nodeFlags = ['--runtime', 'default'];
 const nodeA = os.hostname();
@@ -58,7 +54,7 @@ async function waitRunning(name: string): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  c = await TestCluster.start(['--cluster-cidr', clusterCidr, '--service-cluster-ip-range', serviceCidr, ...nodeFlags]);
+  c = await TestCluster.start(nodeFlags);
   await c.ok(v, ['apply', '-f', path.join(repoRoot, 'examples', 'seed', 'service-my-service.yaml')]);
   await c.ok(v, ['apply', '-f', '-'], {
     input: JSON.stringify({
@@ -79,12 +75,12 @@ after(async () => {
 
 test('pods get IPs from the node podCIDR; ClusterIP:80 reaches all three pods from the node', { skip, timeout: 180_000 }, async () => {
   const podCidr = (await c.ok(v, ['get', 'node', nodeA, '-o', 'jsonpath={.spec.podCIDR}'])).trim();
-  assert.match(podCidr, new RegExp(`^10\\.${octet}\\.\\d+\\.0/24$`));
+  assert.ok(podCidr.startsWith(c.podIpPrefix) && podCidr.endsWith('.0/24'), podCidr);
   const prefix = podCidr.split('.').slice(0, 3).join('.') + '.';
   for (const ip of await endpointIps('my-service')) assert.ok(ip.startsWith(prefix), `${ip} in ${podCidr}`);
   for (const kv of kubectlVersions) {
     const svc = await c.ok(kv, ['get', 'svc', 'my-service']);
-    assert.match(svc, new RegExp(`my-service\\s+ClusterIP\\s+10\\.${octet + 1}\\.\\d+\\.\\d+\\s+<none>\\s+80/TCP`));
+    assert.match(svc, new RegExp(`my-service\\s+ClusterIP\\s+${c.serviceIpPrefix.replace(/\./g, '\\.')}\\d+\\.\\d+\\s+<none>\\s+80/TCP`));
     const eps = await c.ok(kv, ['get', 'endpoints', 'my-service']);
     assert.match(eps, /(\d+\.\d+\.\d+\.\d+:9376,?){3}/);
   }

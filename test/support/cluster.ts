@@ -26,10 +26,37 @@ function withRuntime(extraArgs: string[]): string[] {
   if (extraArgs[at + 1] === 'default') return extraArgs.filter((_, i) => i !== at && i !== at + 1);
   return extraArgs;
 }
-/** Pod and Service ranges of their own, so the pod networks of parallel clusters do not overlap. */
-function privateNetworkArgs(): string[] {
-  const n = 16 + Math.floor(Math.random() * 100) * 2;
-  return ['--cluster-cidr', `10.${n}.0.0/16`, '--service-cluster-ip-range', `10.${n + 1}.0.0/16`];
+/**
+ * Pod range 10.N.0.0/16 and Service range 10.N+1.0.0/16, held by no other live test cluster on this
+ * machine: claimed with a lock file naming this process (a dead owner's claim is taken over) and released
+ * by destroy(), so parallel clusters' bridges, routes and Service rules never overlap. 10.42/10.43, the
+ * defaults a user's own cluster would have, are never used.
+ */
+function claimNetworkBlock(): { n: number; release(): void } {
+  const dir = path.join(os.tmpdir(), 'nanokube-test-networks');
+  fs.mkdirSync(dir, { recursive: true });
+  const start = Math.floor(Math.random() * 100);
+  for (let i = 0; i < 100; i++) {
+    const n = 16 + ((start + i) % 100) * 2;
+    if (n === 42) continue;
+    const file = path.join(dir, String(n));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+        return { n, release: () => fs.rmSync(file, { force: true }) };
+      } catch {
+        let owner = 0;
+        try {
+          owner = Number(fs.readFileSync(file, 'utf8'));
+        } catch {
+          // released meanwhile: try again
+        }
+        if (owner && alive(owner)) break;
+        fs.rmSync(file, { force: true });
+      }
+    }
+  }
+  throw new Error('no free network block for a test cluster');
 }
 
 /**
@@ -114,12 +141,17 @@ export class TestCluster {
   output = '';
   readonly home: string;
   readonly agents: TestAgent[] = [];
-  private readonly networkArgs = privateNetworkArgs();
+  private readonly network = claimNetworkBlock();
+  private readonly networkArgs = ['--cluster-cidr', `10.${this.network.n}.0.0/16`, '--service-cluster-ip-range', `10.${this.network.n + 1}.0.0/16`];
+
+  /** The first two octets of this cluster's pod range ("10.44."), for matching pod IPs and podCIDRs. */
+  get podIpPrefix(): string {
+    return `10.${this.network.n}.`;
+  }
 
   /** The first two octets of this cluster's Service range ("10.45."), for matching ClusterIPs. */
   get serviceIpPrefix(): string {
-    const range = this.networkArgs[this.networkArgs.indexOf('--service-cluster-ip-range') + 1];
-    return `${range.split('.').slice(0, 2).join('.')}.`;
+    return `10.${this.network.n + 1}.`;
   }
 
   constructor(
@@ -264,10 +296,10 @@ export class TestCluster {
     for (const a of this.agents) await removeNodeNetworking(a.nodeName, a.dataDir);
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.rmSync(this.home, { recursive: true, force: true });
+    this.network.release();
   }
 }
 
-/** Containers outlive the server by design; tests kill what a cluster left behind. */
 /** Whether a process with this pid exists. */
 export function alive(pid: number): boolean {
   try {
@@ -278,6 +310,7 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Containers outlive the server by design; tests kill what a cluster left behind. */
 export function killContainers(dataDir: string, nodeSubdir = 'node'): void {
   const root = path.join(dataDir, nodeSubdir, 'containers');
   const walk = (dir: string, depth: number) => {
