@@ -12,6 +12,7 @@ import { intToIp, parseCidr } from '../../api/ipv4-cidr.js';
 import { PodIpAllocator } from './pod-ip-allocator.js';
 import { HostPortMap } from './host-port-map.js';
 import { runNet, tryNet } from './net-command.js';
+import { claimNetworkId, releaseNetworkId, stoppedOwner } from './network-owner.js';
 
 const netnsDir = '/run/netns';
 /** Every bridge of nanokube starts with this, so masquerading can spare traffic between pods. */
@@ -46,7 +47,7 @@ export class PodNetwork {
 
   constructor(
     private readonly nodeName: string,
-    dataDir: string,
+    private readonly dataDir: string,
   ) {
     this.ips = new PodIpAllocator(path.join(dataDir, 'network', 'pod-ips.json'));
     this.id = nodeNetworkId(nodeName, dataDir);
@@ -78,7 +79,8 @@ export class PodNetwork {
     }
     this.ips.setPodCidr(cidr);
     fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
-    await this.warnIfShared(cidr, gateway);
+    claimNetworkId(this.id, this.nodeName, this.dataDir);
+    await this.resolveSharedGateway(cidr, gateway);
     const exists = (await tryNet('ip', ['link', 'show', this.bridge])) === undefined;
     const batch = [
       ...(exists ? [] : [`link add ${this.bridge} type bridge`]),
@@ -108,9 +110,11 @@ export class PodNetwork {
 
   /**
    * Two agents on one machine with the same podCIDR (two clusters both on the default --cluster-cidr)
-   * make the kernel route that block to either bridge: said once, loudly, since nothing here can fix it.
+   * make the kernel route that block to either bridge. The other bridge's network is removed when its
+   * owner is known to have stopped (a cluster killed and started afresh in another data dir);
+   * otherwise this is said once, loudly, since nothing here can fix it.
    */
-  private async warnIfShared(cidr: string, gateway: string): Promise<void> {
+  private async resolveSharedGateway(cidr: string, gateway: string): Promise<void> {
     let links: any[] = [];
     try {
       links = JSON.parse(await runNet('ip', ['-j', 'addr', 'show', 'type', 'bridge']));
@@ -119,10 +123,17 @@ export class PodNetwork {
     }
     for (const l of links) {
       if (l.ifname === this.bridge || !String(l.ifname).startsWith(bridgePrefix)) continue;
-      if ((l.addr_info ?? []).some((a: any) => a.local === gateway)) {
-        process.stderr.write(`nanokube: pod network ${cidr} of node ${this.nodeName} is also on bridge ${l.ifname} (another cluster on this machine, `
-          + `or one that was killed): pods may be unreachable; give each cluster its own --cluster-cidr\n`);
+      if (!(l.addr_info ?? []).some((a: any) => a.local === gateway)) continue;
+      const id = String(l.ifname).slice(bridgePrefix.length);
+      const owner = stoppedOwner(id);
+      if (owner) {
+        await removeNetworkOf(id);
+        process.stderr.write(`nanokube: removed bridge ${l.ifname} and its rules, left on pod network ${cidr} by node ${owner.nodeName} `
+          + `(data dir ${owner.dataDir}), which has stopped\n`);
+        continue;
       }
+      process.stderr.write(`nanokube: pod network ${cidr} of node ${this.nodeName} is also on bridge ${l.ifname} (another cluster on this machine, `
+        + `or one that was killed): pods may be unreachable; give each cluster its own --cluster-cidr\n`);
     }
   }
 
@@ -192,5 +203,21 @@ export class PodNetwork {
     await this.hostPorts.destroy();
     await tryNet('ip', ['link', 'del', this.bridge]);
     await tryNet('nft', ['delete', 'table', 'ip', this.natTable]);
+    releaseNetworkId(this.id);
   }
+}
+
+/** Removes a stopped node's bridge and every nft table of its network id (pods, Services, host ports). */
+async function removeNetworkOf(id: string): Promise<void> {
+  await tryNet('ip', ['link', 'del', bridgePrefix + id]);
+  let tables: { family: string; name: string }[] = [];
+  try {
+    const listed = JSON.parse(await runNet('nft', ['-j', 'list', 'tables'])).nftables ?? [];
+    tables = listed.map((e: any) => e.table).filter(Boolean);
+  } catch {
+    return;
+  }
+  const doomed = tables.filter((t) => t.name.startsWith('nanokube-') && t.name.endsWith(`-${id}`));
+  if (doomed.length > 0) await tryNet('nft', ['-f', '-'], doomed.map((t) => `delete table ${t.family} ${t.name}\n`).join(''));
+  releaseNetworkId(id);
 }

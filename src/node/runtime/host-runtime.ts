@@ -9,6 +9,7 @@ import { shimProgram } from './shim.js';
 import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
 import { execInMountNamespace, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
+import { isAlive } from '../process-liveness.js';
 
 interface StoredConfig {
   command: string[];
@@ -316,15 +317,6 @@ function readPid(dir: string): number | undefined {
 
 function readShimPid(dir: string): number | undefined {
   return readPidFile(dir, 1);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function safeReaddir(dir: string): string[] {
