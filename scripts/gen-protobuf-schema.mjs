@@ -50,6 +50,9 @@ const ROOTS = {
   'coordination.k8s.io/v1': ['Lease'],
   'events.k8s.io/v1': ['Event'],
   'storage.k8s.io/v1': ['StorageClass'],
+  'authorization.k8s.io/v1': ['SelfSubjectAccessReview', 'SelfSubjectRulesReview'],
+  'authentication.k8s.io/v1': ['SelfSubjectReview'],
+  'authentication.k8s.io/v1beta1': ['SelfSubjectReview'],
   // Subresource bodies: pods/eviction and */scale.
   'policy/v1': ['Eviction'],
   'autoscaling/v1': ['Scale'],
@@ -60,6 +63,8 @@ const ROOTS = {
 const SPECIAL = new Set([
   'apis.meta.v1.Time', 'apis.meta.v1.MicroTime', 'apis.meta.v1.Duration', 'apis.meta.v1.FieldsV1',
   'api.resource.Quantity', 'util.intstr.IntOrString', 'runtime.RawExtension',
+  // UserInfo.extra's values: a Go []string, wrapped in a message with `repeated string items = 1`.
+  'authentication.v1.ExtraValue', 'authentication.v1beta1.ExtraValue',
 ]);
 
 // ---------------------------------------------------------------------------------------------- arguments

@@ -8,6 +8,8 @@ import { discoveryResources } from './discovery/index.js';
 import { coordinationResources } from './coordination/index.js';
 import { eventsResources } from './events/index.js';
 import { storageResources } from './storage/index.js';
+import { authenticationResources } from './authentication/index.js';
+import { authorizationResources } from './authorization/index.js';
 
 export interface GroupVersion {
   group: string;
@@ -58,6 +60,8 @@ export const builtinResources: ResourceType[] = [
   ...coordinationResources,
   ...eventsResources,
   ...storageResources,
+  ...authenticationResources,
+  ...authorizationResources,
 ];
 
 export function defaultRegistry(): Registry {

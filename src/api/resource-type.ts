@@ -50,6 +50,18 @@ export interface ScaleSubresource {
 
 export type ExtraSubresource = 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction' | 'proxy' | 'ephemeralcontainers' | 'finalize';
 
+/** Who made a request, as the authenticator found (upstream's user.Info). */
+export interface RequestUser {
+  username: string;
+  groups: string[];
+}
+
+/**
+ * The answer to a create of a kind that is computed, never stored (upstream's SelfSubjectAccessReview
+ * family): the request's object with its status filled in for the requesting user.
+ */
+export type ReviewFunction = (obj: KubeObject, user: RequestUser) => KubeObject;
+
 export interface ResourceType {
   group: string; // "" for core
   version: string;
@@ -70,9 +82,15 @@ export interface ResourceType {
   /** Field selectors beyond metadata.name / metadata.namespace, as upstream supports them. */
   fieldSelectors?: Record<string, (obj: KubeObject) => string | undefined>;
   strategy: Strategy;
+  /** Set for create-only kinds answered without storage; their verbs are just ['create']. */
+  review?: ReviewFunction;
 }
 
 export const defaultVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function verbsOf(rt: Pick<ResourceType, 'verbs'>): string[] {
+  return rt.verbs ?? defaultVerbs;
+}
 
 export function apiVersionOf(rt: Pick<ResourceType, 'group' | 'version'>): string {
   return rt.group ? `${rt.group}/${rt.version}` : rt.version;

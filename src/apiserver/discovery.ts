@@ -1,5 +1,5 @@
 // API discovery: legacy (/api, /apis, /api/v1, /apis/g/v) and aggregated (apidiscovery.k8s.io v2 and v2beta1).
-import { apiVersionOf, defaultVerbs, type ResourceType } from '../api/resource-type.js';
+import { apiVersionOf, verbsOf, type ResourceType } from '../api/resource-type.js';
 import type { Registry } from '../api/registry.js';
 
 export const aggregatedContentType = (version: 'v2' | 'v2beta1') =>
@@ -67,7 +67,7 @@ export function apiResourceList(registry: Registry, group: string, version: stri
   const resources: unknown[] = [];
   for (const rt of types) {
     const r: Record<string, unknown> = {
-      name: rt.plural, singularName: rt.singular, namespaced: rt.namespaced, kind: rt.kind, verbs: rt.verbs ?? defaultVerbs,
+      name: rt.plural, singularName: rt.singular, namespaced: rt.namespaced, kind: rt.kind, verbs: verbsOf(rt),
     };
     if (rt.shortNames.length) r.shortNames = rt.shortNames;
     if (rt.categories?.length) r.categories = rt.categories;
@@ -98,7 +98,7 @@ export function aggregatedDiscovery(registry: Registry, core: boolean, version: 
           responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
           scope: rt.namespaced ? 'Namespaced' : 'Cluster',
           singularResource: rt.singular,
-          verbs: rt.verbs ?? defaultVerbs,
+          verbs: verbsOf(rt),
         };
         if (rt.shortNames.length) r.shortNames = rt.shortNames;
         if (rt.categories?.length) r.categories = rt.categories;

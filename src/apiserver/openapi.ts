@@ -3,7 +3,7 @@
 // for the kind with a `fieldValidation` parameter, kubectl-protocol.md §3), and for `kubectl explain`.
 import { createHash } from 'node:crypto';
 import type { Registry } from '../api/registry.js';
-import { defaultVerbs, type ResourceType } from '../api/resource-type.js';
+import { verbsOf, type ResourceType } from '../api/resource-type.js';
 import { kubernetesVersion } from './version.js';
 import { loadSchemas, resolveRef, schemaNameForKind, schemaRefPrefix, type Schema } from './openapi-schemas.js';
 
@@ -165,7 +165,7 @@ function schemaFor(gvk: Gvk): Schema {
 }
 
 function resourcePaths(rt: ResourceType): Record<string, unknown> {
-  const verbs = new Set(rt.verbs ?? defaultVerbs);
+  const verbs = new Set(verbsOf(rt));
   const gvk = { group: rt.group, version: rt.version, kind: rt.kind };
   const listKind = rt.listKind ?? `${rt.kind}List`;
   const target: Target = { rt, gvk, schema: schemaFor(gvk), label: `${rt.namespaced ? 'Namespaced' : ''}${rt.kind}` };
@@ -176,8 +176,11 @@ function resourcePaths(rt: ResourceType): Record<string, unknown> {
   const nameParam = (what: string) => pathParam('name', `name of the ${what}`);
 
   const paths: Record<string, unknown> = {};
-  paths[`${scope}/${rt.plural}`] = { ...collectionOperations(target, listSchema, verbs), parameters: [...namespaceParam, params.pretty] };
-  paths[`${scope}/${rt.plural}/{name}`] = { ...itemOperations(target, verbs), parameters: [nameParam(rt.kind), ...namespaceParam, params.pretty] };
+  // Create-only kinds (reviews) have just the collection path with its POST, as upstream.
+  const collection = collectionOperations(target, listSchema, verbs);
+  const item = itemOperations(target, verbs);
+  if (Object.keys(collection).length > 0) paths[`${scope}/${rt.plural}`] = { ...collection, parameters: [...namespaceParam, params.pretty] };
+  if (Object.keys(item).length > 0) paths[`${scope}/${rt.plural}/{name}`] = { ...item, parameters: [nameParam(rt.kind), ...namespaceParam, params.pretty] };
   if (rt.namespaced && verbs.has('list')) {
     const all = { ...target, label: `${rt.kind}ForAllNamespaces` };
     paths[`${base}/${rt.plural}`] = { get: collectionOperations(all, listSchema, new Set(['list'])).get, parameters: [params.pretty] };

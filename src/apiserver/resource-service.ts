@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { clone, isObject, nowTimestamp, type KubeList, type KubeObject, type WatchEvent } from '../api/object.js';
 import { ApiError, errors } from '../api/status.js';
-import { apiVersionOf, type ResourceType } from '../api/resource-type.js';
+import { apiVersionOf, type RequestUser, type ResourceType } from '../api/resource-type.js';
 import { invalidError, type FieldError } from '../api/field-errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/meta-validation.js';
 import { parseSelector, type Selector } from '../api/labels.js';
@@ -241,6 +241,14 @@ export class ResourceService {
       if (e instanceof StoreError && e.code === 'exists') throw errors.alreadyExists(rt.plural, rt.group, meta.name!);
       throw e;
     }
+  }
+
+  /** A create of a kind that is answered, not stored (rt.review): checked like a create, then reviewed. */
+  review(rt: ResourceType, body: unknown, user: RequestUser, ctx: WriteContext = {}): KubeObject {
+    const obj = this.checkBody(rt, body, '');
+    this.checkUnknownFields(rt, obj, ctx);
+    // Reviews have no name: object metadata is not checked, as upstream does not for them.
+    return rt.review!(obj, user);
   }
 
   /** PUT of the main resource or its status subresource. */

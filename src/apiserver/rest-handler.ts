@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject, type KubeObject } from '../api/object.js';
 import { ApiError, errors } from '../api/status.js';
-import { apiVersionOf, type ResourceType } from '../api/resource-type.js';
+import { apiVersionOf, verbsOf, type ResourceType } from '../api/resource-type.js';
 import type { Registry } from '../api/registry.js';
 import type { RequestInfo } from './request-info.js';
 import { ResourceService, type DeleteOptions, type FieldValidation, type WriteContext } from './resource-service.js';
@@ -13,6 +13,7 @@ import { sendJson, sendJsonText, sendStatus } from './respond.js';
 import { serveWatch } from './watch-stream.js';
 import { scaleOf, applyScale } from './scale.js';
 import { applyPatchByType, isPatchMediaType, objectFromApply, type PatchMediaType } from './patch-by-type.js';
+import { requestUser, userNamed } from './request-user.js';
 
 /** Subresources served by other parts (node agent streams), registered at startup. */
 export type SubresourceHandler = (req: IncomingMessage, res: ServerResponse, rt: ResourceType, info: RequestInfo, query: URLSearchParams) => Promise<void>;
@@ -44,6 +45,9 @@ export class RestHandler {
       if (rt.plural === 'pods' && sub === 'binding' && method === 'POST') return this.bind(req, res, rt, ns, info.name, query);
       if (rt.plural === 'namespaces' && sub === 'finalize' && method === 'PUT') return this.finalizeNamespace(req, res, rt, info.name, query);
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (!sub && !verbsOf(rt).includes(requestVerb(method, info.name, query))) {
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
     if (sub === 'status' && !rt.hasStatus) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (sub === 'scale' && !rt.scale) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -100,7 +104,9 @@ export class RestHandler {
   private async create(req: IncomingMessage, res: ServerResponse, rt: ResourceType, ns: string, query: URLSearchParams) {
     const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
     const ctx = writeContext(query);
-    const obj = await this.service.create(rt, ns, body, ctx);
+    const obj = rt.review
+      ? this.service.review(rt, body, requestUser(req) ?? userNamed('system:anonymous'), ctx)
+      : await this.service.create(rt, ns, body, ctx);
     setWarnings(res, ctx);
     sendJson(res, 201, obj);
   }
@@ -198,6 +204,19 @@ export class RestHandler {
     const finalizers = Array.isArray(body?.spec?.finalizers) ? body.spec.finalizers : [];
     const object = await this.service.finalizeNamespace(rt, name, finalizers, writeContext(query));
     sendJson(res, 200, object);
+  }
+}
+
+/** Upstream's verb for a request on a resource (not a subresource). */
+function requestVerb(method: string, name: string, query: URLSearchParams): string {
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  switch (method) {
+    case 'GET': return name ? 'get' : watch ? 'watch' : 'list';
+    case 'POST': return 'create';
+    case 'PUT': return 'update';
+    case 'PATCH': return 'patch';
+    case 'DELETE': return name ? 'delete' : 'deletecollection';
+    default: return method.toLowerCase();
   }
 }
 

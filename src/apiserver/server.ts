@@ -17,6 +17,7 @@ import { openapiV2ContentType, openapiV2Protobuf, openapiV3Document, openapiV3In
 import { versionInfo } from './version.js';
 import { NodeProxy, writeStatusToSocket } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
+import { setRequestUser, userNamed } from './request-user.js';
 
 export interface ApiServerOptions {
   registry: Registry;
@@ -89,7 +90,9 @@ export class ApiServer {
       // Health endpoints answer without credentials, as upstream allows them for anonymous probes.
       if (path === '/livez' || path.startsWith('/livez/') || path === '/healthz' || path.startsWith('/healthz/')) return sendText(res, 200, 'ok');
       if (path === '/readyz' || path.startsWith('/readyz/')) return sendText(res, this.ready ? 200 : 503, this.ready ? 'ok' : 'not ready');
-      if (!this.authenticate(req)) throw errors.unauthorized();
+      const user = this.authenticate(req);
+      if (!user) throw errors.unauthorized();
+      setRequestUser(req, userNamed(user));
       await this.route(req, res, url);
     } catch (e) {
       const err = e instanceof ApiError ? e : internal(e);

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultRegistry } from '../api/registry.js';
+import { verbsOf } from '../api/resource-type.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensureKubeDnsService, ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
 import { KubernetesEndpoints } from '../apiserver/kubernetes-endpoints.js';
@@ -86,7 +87,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const kubernetesEndpoints = new KubernetesEndpoints(server.service, registry, endpointIp, port);
   await kubernetesEndpoints.start();
   const client = new LocalApiClient(server.service, registry);
-  const controllers = new ControllerManager({ client, kinds: registry.all, nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
+  const controllers = new ControllerManager({ client, kinds: registry.all.filter((k) => verbsOf(k).includes('watch')), nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
     storageDir: path.resolve(opts.dataDir, 'storage') });
   await controllers.start();
   const scheduler = new Scheduler(client);

@@ -92,6 +92,18 @@ for (const v of kubectlVersions) {
     assert.match(getAll, /pod\/web-1/);
   });
 
+  test(`kubectl ${v}: auth can-i and auth whoami answer for the admin; reviews are create-only`, async () => {
+    assert.equal((await cluster.ok(v, ['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
+    assert.equal((await cluster.ok(v, ['auth', 'can-i', 'delete', 'nodes', '--all-namespaces'])).trim(), 'yes');
+    assert.match(await cluster.ok(v, ['auth', 'can-i', '--list']), /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/);
+    const whoami = JSON.parse(await cluster.ok(v, ['auth', 'whoami', '-o', 'json']));
+    assert.equal(whoami.kind, 'SelfSubjectReview');
+    assert.deepEqual(whoami.status.userInfo, { username: 'admin', groups: ['system:masters', 'system:authenticated'] });
+    const get = await cluster.kubectl(v, ['get', 'selfsubjectaccessreviews']);
+    assert.notEqual(get.code, 0);
+    assert.match(get.stderr, /MethodNotAllowed/);
+  });
+
   test(`kubectl ${v}: get -w sees a change made by another kubectl`, async () => {
     const ns = `watch-${v.replace('.', '-')}`;
     await cluster.ok(v, ['create', 'namespace', ns]);

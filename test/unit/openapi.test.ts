@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { defaultRegistry, Registry } from '../../src/api/registry.js';
 import { loadSchemas, openapiV2ContentType, openapiV2Protobuf, openapiV3Document, openapiV3Index } from '../../src/apiserver/openapi.js';
 import type { Schema } from '../../src/apiserver/openapi-schemas.js';
+import { verbsOf } from '../../src/api/resource-type.js';
 
 const registry = defaultRegistry();
 const schemas = loadSchemas();
@@ -74,7 +75,7 @@ test('every kind has a PATCH operation with its GVK and a fieldValidation query 
   for (const { group, version } of registry.groupVersions()) {
     const doc = documentFor(group, version);
     assert.equal(doc.openapi, '3.0.0');
-    for (const rt of registry.inGroupVersion(group, version)) {
+    for (const rt of registry.inGroupVersion(group, version).filter((k) => verbsOf(k).includes('patch'))) {
       const patches = operations(doc).filter(([, m, op]) => m === 'patch'
         && op['x-kubernetes-group-version-kind'].kind === rt.kind && op['x-kubernetes-group-version-kind'].group === group
         && op['x-kubernetes-group-version-kind'].version === version);
@@ -111,6 +112,15 @@ test('paths follow upstream layout with actions on every operation', () => {
   }
 });
 
+test('a create-only kind (a review) has only its collection path, with POST', () => {
+  const doc = documentFor('authorization.k8s.io', 'v1');
+  const actions = operations(doc).map(([path, method]) => `${method} ${path}`).sort();
+  assert.deepEqual(actions, [
+    'post /apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    'post /apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+  ]);
+});
+
 test('operations follow the registry verbs', () => {
   const lease = registry.inGroupVersion('coordination.k8s.io', 'v1')[0];
   const readOnly = new Registry([{ ...lease, verbs: ['get', 'list', 'watch'] }]);
@@ -133,10 +143,12 @@ test('each document carries every schema it references, and the kind schemas wit
     }
     for (const rt of registry.inGroupVersion(group, version)) {
       const kinds = Object.values(doc.components.schemas).flatMap((s) => s['x-kubernetes-group-version-kind'] ?? []);
-      for (const kind of [rt.kind, rt.listKind ?? `${rt.kind}List`]) {
+      const listed = verbsOf(rt).includes('list');
+      for (const kind of listed ? [rt.kind, rt.listKind ?? `${rt.kind}List`] : [rt.kind]) {
         assert.ok(kinds.some((k) => k.kind === kind && k.group === group && k.version === version), `${kind} schema missing`);
       }
     }
+    if (!registry.inGroupVersion(group, version).some((k) => verbsOf(k).includes('patch'))) continue;
     for (const shared of ['DeleteOptions', 'Status', 'Patch']) assert.ok(names.has(`io.k8s.apimachinery.pkg.apis.meta.v1.${shared}`));
   }
 });

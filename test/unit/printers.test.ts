@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/object.js';
-import type { TablePrinter } from '../../src/api/resource-type.js';
+import { verbsOf, type TablePrinter } from '../../src/api/resource-type.js';
 import { formatLabelSelector, humanDuration, joinWithMore, since } from '../../src/api/printing.js';
 import { printers as core } from '../../src/api/core/printers.js';
 import { printers as apps } from '../../src/api/apps/printers.js';
@@ -419,8 +419,8 @@ test('Lease and StorageClass', () => {
   assert.deepEqual(row(storage.StorageClass, plain), ['slow', 'example.com/nfs', 'Retain', 'Immediate', false, '5m']);
 });
 
-test('every registered kind has a printer whose cells match its columns', () => {
-  for (const rt of defaultRegistry().all) {
+test('every registered kind that can be read has a printer whose cells match its columns', () => {
+  for (const rt of defaultRegistry().all.filter((k) => verbsOf(k).includes('get'))) {
     assert.ok(rt.printer, `${rt.group}/${rt.kind} has no printer`);
     const cells = rt.printer.cells(obj(rt.kind, 'x'), now);
     assert.equal(cells.length, rt.printer.columns.length, `${rt.kind}`);

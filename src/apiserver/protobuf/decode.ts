@@ -241,6 +241,7 @@ const FIELDS_V1 = 'apis.meta.v1.FieldsV1';
 const QUANTITY = 'api.resource.Quantity';
 const INT_OR_STRING = 'util.intstr.IntOrString';
 const RAW_EXTENSION = 'runtime.RawExtension';
+const EXTRA_VALUES = new Set(['authentication.v1.ExtraValue', 'authentication.v1beta1.ExtraValue']);
 
 /** Reads the scalar fields of a small special message by number (last occurrence wins). */
 function specialFields(buf: Buffer, name: string): Map<number, Json | Buffer> {
@@ -348,8 +349,21 @@ function decodeSpecial(name: string, buf: Buffer): Json | undefined {
       return raw ? rawJson(raw, name) : null;
     }
     default:
+      if (EXTRA_VALUES.has(name)) return extraValue(buf);
       return undefined;
   }
+}
+
+/** authentication's ExtraValue: its JSON is the plain list of its `items` (field 1, strings). */
+function extraValue(buf: Buffer): Json {
+  const items: Json[] = [];
+  const r = new Reader(buf);
+  while (!r.done) {
+    const [no, wt] = r.key();
+    if (no === 1 && wt === 2) items.push(utf8(r.bytes()));
+    else r.skip(wt);
+  }
+  return items;
 }
 
 // -------------------------------------------------------------------------------------- messages

@@ -11,7 +11,7 @@
 export type FieldDef = [number: number, jsonName: string, protoType: number, flags: number, messageType?: string];
 export type MessageDef = { fields: FieldDef[]; map?: undefined } | { map: [keyType: number, valueType: number, valueMessageType?: string]; fields?: undefined };
 
-export const kinds: Record<string, string> = { "v1/Namespace": "core.v1.Namespace", "v1/Pod": "core.v1.Pod", "v1/Service": "core.v1.Service", "v1/Endpoints": "core.v1.Endpoints", "v1/Node": "core.v1.Node", "v1/Event": "core.v1.Event", "v1/ConfigMap": "core.v1.ConfigMap", "v1/Secret": "core.v1.Secret", "v1/ServiceAccount": "core.v1.ServiceAccount", "v1/PersistentVolume": "core.v1.PersistentVolume", "v1/PersistentVolumeClaim": "core.v1.PersistentVolumeClaim", "v1/ReplicationController": "core.v1.ReplicationController", "v1/Binding": "core.v1.Binding", "apps/v1/ReplicaSet": "apps.v1.ReplicaSet", "apps/v1/Deployment": "apps.v1.Deployment", "apps/v1/DaemonSet": "apps.v1.DaemonSet", "apps/v1/ControllerRevision": "apps.v1.ControllerRevision", "batch/v1/Job": "batch.v1.Job", "batch/v1/CronJob": "batch.v1.CronJob", "networking.k8s.io/v1/Ingress": "networking.v1.Ingress", "networking.k8s.io/v1/IngressClass": "networking.v1.IngressClass", "discovery.k8s.io/v1/EndpointSlice": "discovery.v1.EndpointSlice", "coordination.k8s.io/v1/Lease": "coordination.v1.Lease", "events.k8s.io/v1/Event": "events.v1.Event", "storage.k8s.io/v1/StorageClass": "storage.v1.StorageClass", "policy/v1/Eviction": "policy.v1.Eviction", "autoscaling/v1/Scale": "autoscaling.v1.Scale" };
+export const kinds: Record<string, string> = { "v1/Namespace": "core.v1.Namespace", "v1/Pod": "core.v1.Pod", "v1/Service": "core.v1.Service", "v1/Endpoints": "core.v1.Endpoints", "v1/Node": "core.v1.Node", "v1/Event": "core.v1.Event", "v1/ConfigMap": "core.v1.ConfigMap", "v1/Secret": "core.v1.Secret", "v1/ServiceAccount": "core.v1.ServiceAccount", "v1/PersistentVolume": "core.v1.PersistentVolume", "v1/PersistentVolumeClaim": "core.v1.PersistentVolumeClaim", "v1/ReplicationController": "core.v1.ReplicationController", "v1/Binding": "core.v1.Binding", "apps/v1/ReplicaSet": "apps.v1.ReplicaSet", "apps/v1/Deployment": "apps.v1.Deployment", "apps/v1/DaemonSet": "apps.v1.DaemonSet", "apps/v1/ControllerRevision": "apps.v1.ControllerRevision", "batch/v1/Job": "batch.v1.Job", "batch/v1/CronJob": "batch.v1.CronJob", "networking.k8s.io/v1/Ingress": "networking.v1.Ingress", "networking.k8s.io/v1/IngressClass": "networking.v1.IngressClass", "discovery.k8s.io/v1/EndpointSlice": "discovery.v1.EndpointSlice", "coordination.k8s.io/v1/Lease": "coordination.v1.Lease", "events.k8s.io/v1/Event": "events.v1.Event", "storage.k8s.io/v1/StorageClass": "storage.v1.StorageClass", "authorization.k8s.io/v1/SelfSubjectAccessReview": "authorization.v1.SelfSubjectAccessReview", "authorization.k8s.io/v1/SelfSubjectRulesReview": "authorization.v1.SelfSubjectRulesReview", "authentication.k8s.io/v1/SelfSubjectReview": "authentication.v1.SelfSubjectReview", "authentication.k8s.io/v1beta1/SelfSubjectReview": "authentication.v1beta1.SelfSubjectReview", "policy/v1/Eviction": "policy.v1.Eviction", "autoscaling/v1/Scale": "autoscaling.v1.Scale" };
 
 export const messages: Record<string, MessageDef> = {
   "apps.v1.ControllerRevision": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"data",11,4,"runtime.RawExtension"],[3,"revision",3,0]]},
@@ -31,6 +31,25 @@ export const messages: Record<string, MessageDef> = {
   "apps.v1.ReplicaSetStatus": {"fields":[[1,"replicas",5,0],[2,"fullyLabeledReplicas",5,4],[4,"readyReplicas",5,4],[5,"availableReplicas",5,4],[7,"terminatingReplicas",5,6],[3,"observedGeneration",3,4],[6,"conditions",11,5,"apps.v1.ReplicaSetCondition"]]},
   "apps.v1.RollingUpdateDaemonSet": {"fields":[[1,"maxUnavailable",11,6,"util.intstr.IntOrString"],[2,"maxSurge",11,6,"util.intstr.IntOrString"]]},
   "apps.v1.RollingUpdateDeployment": {"fields":[[1,"maxUnavailable",11,6,"util.intstr.IntOrString"],[2,"maxSurge",11,6,"util.intstr.IntOrString"]]},
+  "authentication.v1.ExtraValue": {"fields":[[1,"items",9,1]]},
+  "authentication.v1.SelfSubjectReview": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"status",11,4,"authentication.v1.SelfSubjectReviewStatus"]]},
+  "authentication.v1.SelfSubjectReviewStatus": {"fields":[[1,"userInfo",11,4,"authentication.v1.UserInfo"]]},
+  "authentication.v1.UserInfo": {"fields":[[1,"username",9,4],[2,"uid",9,4],[3,"groups",9,5],[4,"extra",11,5,"authentication.v1.UserInfo.ExtraEntry"]]},
+  "authentication.v1.UserInfo.ExtraEntry": {"map":[9,11,"authentication.v1.ExtraValue"]},
+  "authentication.v1beta1.SelfSubjectReview": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"status",11,4,"authentication.v1beta1.SelfSubjectReviewStatus"]]},
+  "authentication.v1beta1.SelfSubjectReviewStatus": {"fields":[[1,"userInfo",11,4,"authentication.v1.UserInfo"]]},
+  "authorization.v1.FieldSelectorAttributes": {"fields":[[1,"rawSelector",9,4],[2,"requirements",11,5,"apis.meta.v1.FieldSelectorRequirement"]]},
+  "authorization.v1.LabelSelectorAttributes": {"fields":[[1,"rawSelector",9,4],[2,"requirements",11,5,"apis.meta.v1.LabelSelectorRequirement"]]},
+  "authorization.v1.NonResourceAttributes": {"fields":[[1,"path",9,4],[2,"verb",9,4]]},
+  "authorization.v1.NonResourceRule": {"fields":[[1,"verbs",9,1],[2,"nonResourceURLs",9,5]]},
+  "authorization.v1.ResourceAttributes": {"fields":[[1,"namespace",9,4],[2,"verb",9,4],[3,"group",9,4],[4,"version",9,4],[5,"resource",9,4],[6,"subresource",9,4],[7,"name",9,4],[8,"fieldSelector",11,6,"authorization.v1.FieldSelectorAttributes"],[9,"labelSelector",11,6,"authorization.v1.LabelSelectorAttributes"]]},
+  "authorization.v1.ResourceRule": {"fields":[[1,"verbs",9,1],[2,"apiGroups",9,5],[3,"resources",9,5],[4,"resourceNames",9,5]]},
+  "authorization.v1.SelfSubjectAccessReview": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"spec",11,0,"authorization.v1.SelfSubjectAccessReviewSpec"],[3,"status",11,4,"authorization.v1.SubjectAccessReviewStatus"]]},
+  "authorization.v1.SelfSubjectAccessReviewSpec": {"fields":[[1,"resourceAttributes",11,6,"authorization.v1.ResourceAttributes"],[2,"nonResourceAttributes",11,6,"authorization.v1.NonResourceAttributes"]]},
+  "authorization.v1.SelfSubjectRulesReview": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"spec",11,0,"authorization.v1.SelfSubjectRulesReviewSpec"],[3,"status",11,4,"authorization.v1.SubjectRulesReviewStatus"]]},
+  "authorization.v1.SelfSubjectRulesReviewSpec": {"fields":[[1,"namespace",9,4]]},
+  "authorization.v1.SubjectAccessReviewStatus": {"fields":[[1,"allowed",8,0],[4,"denied",8,4],[2,"reason",9,4],[3,"evaluationError",9,4]]},
+  "authorization.v1.SubjectRulesReviewStatus": {"fields":[[1,"resourceRules",11,1,"authorization.v1.ResourceRule"],[2,"nonResourceRules",11,1,"authorization.v1.NonResourceRule"],[3,"incomplete",8,0],[4,"evaluationError",9,4]]},
   "autoscaling.v1.Scale": {"fields":[[1,"metadata",11,4,"apis.meta.v1.ObjectMeta"],[2,"spec",11,4,"autoscaling.v1.ScaleSpec"],[3,"status",11,4,"autoscaling.v1.ScaleStatus"]]},
   "autoscaling.v1.ScaleSpec": {"fields":[[1,"replicas",5,4]]},
   "autoscaling.v1.ScaleStatus": {"fields":[[1,"replicas",5,0],[2,"selector",9,4]]},
@@ -296,6 +315,7 @@ export const messages: Record<string, MessageDef> = {
   "api.resource.Quantity": {"fields":[[1,"string",9,0]]},
   "apis.meta.v1.Condition": {"fields":[[1,"type",9,0],[2,"status",9,0],[3,"observedGeneration",3,4],[4,"lastTransitionTime",11,0,"apis.meta.v1.Time"],[5,"reason",9,0],[6,"message",9,0]]},
   "apis.meta.v1.DeleteOptions": {"fields":[[1,"gracePeriodSeconds",3,6],[2,"preconditions",11,6,"apis.meta.v1.Preconditions"],[3,"orphanDependents",8,6],[4,"propagationPolicy",9,6],[5,"dryRun",9,5],[6,"ignoreStoreReadErrorWithClusterBreakingPotential",8,6]]},
+  "apis.meta.v1.FieldSelectorRequirement": {"fields":[[1,"key",9,0],[2,"operator",9,0],[3,"values",9,5]]},
   "apis.meta.v1.FieldsV1": {"fields":[[1,"Raw",12,0]]},
   "apis.meta.v1.LabelSelector": {"fields":[[1,"matchLabels",11,5,"apis.meta.v1.LabelSelector.MatchLabelsEntry"],[2,"matchExpressions",11,5,"apis.meta.v1.LabelSelectorRequirement"]]},
   "apis.meta.v1.LabelSelector.MatchLabelsEntry": {"map":[9,9]},
