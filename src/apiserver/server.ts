@@ -18,6 +18,7 @@ import { versionInfo } from './version.js';
 import { NodeProxy, writeStatusToSocket } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
 import { setRequestUser, userNamed } from './request-user.js';
+import { ResourceProxy } from './resource-proxy.js';
 
 export interface ApiServerOptions {
   registry: Registry;
@@ -46,6 +47,9 @@ export class ApiServer {
     );
     const proxy = new NodeProxy({ service: this.service, registry: opts.registry, nodeToken: opts.nodeToken });
     this.rest.handleSubresource('pods', 'log', (req, res, _rt, info, query) => proxy.logs(req, res, info, query));
+    const resourceProxy = new ResourceProxy(this.service, opts.registry);
+    this.rest.handleSubresource('pods', 'proxy', (req, res, rt, info) => resourceProxy.pod(req, res, rt, info));
+    this.rest.handleSubresource('services', 'proxy', (req, res, rt, info) => resourceProxy.serviceEndpoint(req, res, rt, info));
     this.server.on('upgrade', (req, socket, head) => void this.upgrade(proxy, req, socket, head));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;
