@@ -64,6 +64,8 @@ export function qualifiedResource(resource: string, group: string): string {
 }
 
 export const errors = {
+  /** A path that names no resource; upstream's carries empty details, which kubectl debug relies on. */
+  noSuchResource: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
   notFound: (resource: string, group: string, name: string) =>
     new ApiError(404, 'NotFound', `${qualifiedResource(resource, group)} "${name}" not found`, { name, group: group || undefined, kind: resource }),
   alreadyExists: (resource: string, group: string, name: string) =>

@@ -27,7 +27,7 @@ export class LocalApiClient implements ApiClient {
 
   private rt(ref: ResourceRef): ResourceType {
     const rt = this.registry.resource(ref.group, ref.version, ref.plural);
-    if (!rt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!rt) throw errors.noSuchResource();
     return rt;
   }
 

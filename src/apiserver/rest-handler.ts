@@ -34,7 +34,7 @@ export class RestHandler {
   async handle(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: URLSearchParams): Promise<void> {
     const rt = this.registry.resource(info.group, info.version, info.resource);
     if (!rt || (!rt.namespaced && info.namespace)) {
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw errors.noSuchResource();
     }
     const method = req.method ?? 'GET';
     const ns = rt.namespaced ? info.namespace : '';
@@ -43,14 +43,15 @@ export class RestHandler {
       const h = this.subresourceHandlers.get(`${rt.plural}/${sub}`);
       if (h) return h(req, res, rt, info, query);
       if (rt.plural === 'pods' && sub === 'binding' && method === 'POST') return this.bind(req, res, rt, ns, info.name, query);
+      if (rt.plural === 'pods' && sub === 'eviction' && method === 'POST') return this.evict(req, res, rt, ns, info.name, query);
       if (rt.plural === 'namespaces' && sub === 'finalize' && method === 'PUT') return this.finalizeNamespace(req, res, rt, info.name, query);
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw errors.noSuchResource();
     }
     if (!sub && !verbsOf(rt).includes(requestVerb(method, info.name, query))) {
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
-    if (sub === 'status' && !rt.hasStatus) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    if (sub === 'scale' && !rt.scale) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (sub === 'status' && !rt.hasStatus) throw errors.noSuchResource();
+    if (sub === 'scale' && !rt.scale) throw errors.noSuchResource();
 
     if (!info.name) {
       if (method === 'GET') {
@@ -195,6 +196,33 @@ export class RestHandler {
     const node = body?.target?.name;
     if (!node) throw errors.badRequest('Binding target.name is required');
     await this.service.bindPod(rt, ns, name, node, writeContext(query));
+    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  /**
+   * POST pods/<name>/eviction (policy/v1 Eviction, what `kubectl drain` sends): no PodDisruptionBudgets
+   * exist here, so every eviction is allowed. As upstream, a running pod first gets the DisruptionTarget
+   * condition, then is deleted with the Eviction's deleteOptions.
+   */
+  private async evict(req: IncomingMessage, res: ServerResponse, rt: ResourceType, ns: string, name: string, query: URLSearchParams) {
+    const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+    if (!isObject(body)) throw errors.badRequest('the request body must be an Eviction object');
+    const eviction = body as KubeObject;
+    if (eviction.kind !== undefined && eviction.kind !== 'Eviction') throw errors.badRequest(`the kind in the data (${eviction.kind}) is not Eviction`);
+    if (eviction.metadata?.name && eviction.metadata.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
+    const ctx = writeContext(query);
+    const opts: DeleteOptions = isObject(eviction.deleteOptions) ? eviction.deleteOptions as DeleteOptions : {};
+    const pod = await this.service.get(rt, ns, name);
+    const phase = pod.status?.phase;
+    if (!ctx.dryRun && !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') {
+      await this.service.patch(rt, ns, name, (cur) => {
+        const conditions = (cur.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
+        conditions.push({ type: 'DisruptionTarget', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+        return { ...cur, status: { ...cur.status, conditions } };
+      }, { fieldValidation: 'Ignore' }, 'status');
+    }
+    await this.service.delete(rt, ns, name, opts, { dryRun: ctx.dryRun || opts.dryRun?.includes('All') });
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 

@@ -128,7 +128,7 @@ export class ApiServer {
     if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index(registry));
     if (path.startsWith('/openapi/v3/')) {
       const doc = openapiV3Document(registry, path.slice('/openapi/v3/'.length));
-      if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!doc) throw errors.noSuchResource();
       return sendJson(res, 200, doc);
     }
     if (path === '/api' || path === '/apis') {
@@ -139,7 +139,7 @@ export class ApiServer {
       return sendJson(res, 200, core ? legacyApiVersions(host) : legacyApiGroupList(registry));
     }
     const info = parseRequestPath(url.pathname);
-    if (!info) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!info) throw errors.noSuchResource();
     if (!info.isResourceRequest) {
       if (info.version) {
         const list = apiResourceList(registry, info.group, info.version);
@@ -148,7 +148,7 @@ export class ApiServer {
         const group = legacyApiGroup(registry, info.group);
         if (group) return sendJson(res, 200, group);
       }
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw errors.noSuchResource();
     }
     await this.rest.handle(req, res, info, url.searchParams);
   }

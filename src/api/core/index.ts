@@ -11,7 +11,8 @@ const entries: Omit<ResourceType, 'strategy' | 'printer'>[] = [
     nameRule: 'dns1123-label', extraSubresources: ['finalize'],
     fieldSelectors: { 'status.phase': (o) => o.status?.phase } },
   { ...g, kind: 'Pod', plural: 'pods', singular: 'pod', shortNames: ['po'], namespaced: true, categories: all, hasStatus: true,
-    extraSubresources: ['log', 'exec', 'attach', 'portforward', 'binding', 'eviction', 'proxy', 'ephemeralcontainers'],
+    // No ephemeralcontainers: kubectl debug then says "ephemeral containers are disabled for this cluster".
+    extraSubresources: ['log', 'exec', 'attach', 'portforward', 'binding', 'eviction', 'proxy'],
     fieldSelectors: {
       'spec.nodeName': (o) => o.spec?.nodeName ?? '',
       'spec.restartPolicy': (o) => o.spec?.restartPolicy,
@@ -25,7 +26,7 @@ const entries: Omit<ResourceType, 'strategy' | 'printer'>[] = [
   { ...g, kind: 'Service', plural: 'services', singular: 'service', shortNames: ['svc'], namespaced: true, categories: all, hasStatus: true,
     nameRule: 'dns1035-label', extraSubresources: ['proxy'] },
   { ...g, kind: 'Endpoints', listKind: 'EndpointsList', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'], namespaced: true, hasStatus: false },
-  { ...g, kind: 'Node', plural: 'nodes', singular: 'node', shortNames: ['no'], namespaced: false, hasStatus: true, extraSubresources: ['proxy'],
+  { ...g, kind: 'Node', plural: 'nodes', singular: 'node', shortNames: ['no'], namespaced: false, hasStatus: true,
     fieldSelectors: { 'spec.unschedulable': (o) => String(!!o.spec?.unschedulable) } },
   { ...g, kind: 'Event', plural: 'events', singular: 'event', shortNames: ['ev'], namespaced: true, hasStatus: false, nameRule: 'path-segment',
     fieldSelectors: {
