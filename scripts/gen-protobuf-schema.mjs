@@ -51,7 +51,7 @@ const ROOTS = {
   'events.k8s.io/v1': ['Event'],
   'storage.k8s.io/v1': ['StorageClass'],
   'authorization.k8s.io/v1': ['SelfSubjectAccessReview', 'SelfSubjectRulesReview'],
-  'authentication.k8s.io/v1': ['SelfSubjectReview'],
+  'authentication.k8s.io/v1': ['SelfSubjectReview', 'TokenRequest'],
   'authentication.k8s.io/v1beta1': ['SelfSubjectReview'],
   // Subresource bodies: pods/eviction and */scale.
   'policy/v1': ['Eviction'],

@@ -48,7 +48,7 @@ export interface ScaleSubresource {
   labelSelectorPath: string; // ".status.selector" (string) or how to derive it
 }
 
-export type ExtraSubresource = 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction' | 'proxy' | 'ephemeralcontainers' | 'finalize';
+export type ExtraSubresource = 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction' | 'proxy' | 'ephemeralcontainers' | 'finalize' | 'token';
 
 /** Who made a request, as the authenticator found (upstream's user.Info). */
 export interface RequestUser {

@@ -31,6 +31,7 @@ function subresourcesOf(rt: ResourceType): { name: string; kind: string; group: 
       proxy: { kind: `${rt.kind}ProxyOptions`, verbs: ['create', 'delete', 'get', 'patch', 'update'] },
       ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
       finalize: { kind: 'Namespace', verbs: ['update'] },
+      token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
     };
     const d = spec[s];
     out.push({ name: s, kind: d.kind, group: d.group ?? rt.group, version: d.version ?? rt.version, verbs: d.verbs });

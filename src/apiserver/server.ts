@@ -17,8 +17,11 @@ import { openapiV2ContentType, openapiV2Protobuf, openapiV3Document, openapiV3In
 import { versionInfo } from './version.js';
 import { NodeProxy, writeStatusToSocket } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
-import { setRequestUser, userNamed } from './request-user.js';
+import { setRequestUser } from './request-user.js';
 import { ResourceProxy } from './resource-proxy.js';
+import { Authenticator } from './authenticator.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
+import { serveTokenRequest } from './token-request.js';
 
 export interface ApiServerOptions {
   registry: Registry;
@@ -30,12 +33,15 @@ export interface ApiServerOptions {
   tokens: Map<string, string>;
   /** The token kubelets accept from the API server (pods/log, exec, attach, portforward). */
   nodeToken: string;
+  /** Issues and verifies service account tokens (serviceaccounts/token); without it none are accepted. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export class ApiServer {
   readonly service: ResourceService;
   readonly rest: RestHandler;
   private readonly server: https.Server;
+  private readonly authenticator: Authenticator;
   private ready = false;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -47,6 +53,9 @@ export class ApiServer {
     );
     const proxy = new NodeProxy({ service: this.service, registry: opts.registry, nodeToken: opts.nodeToken });
     this.rest.handleSubresource('pods', 'log', (req, res, _rt, info, query) => proxy.logs(req, res, info, query));
+    this.authenticator = new Authenticator(opts.tokens, opts.serviceAccountTokens, this.service, opts.registry);
+    const saTokens = opts.serviceAccountTokens;
+    if (saTokens) this.rest.handleSubresource('serviceaccounts', 'token', (req, res, rt, info) => serveTokenRequest(req, res, rt, info, this.service, opts.registry, saTokens));
     const resourceProxy = new ResourceProxy(this.service, opts.registry);
     this.rest.handleSubresource('pods', 'proxy', (req, res, rt, info) => resourceProxy.pod(req, res, rt, info));
     this.rest.handleSubresource('services', 'proxy', (req, res, rt, info) => resourceProxy.serviceEndpoint(req, res, rt, info));
@@ -81,12 +90,6 @@ export class ApiServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private authenticate(req: IncomingMessage): string | undefined {
-    const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) return undefined;
-    return this.opts.tokens.get(h.slice(7).trim());
-  }
-
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
@@ -94,9 +97,9 @@ export class ApiServer {
       // Health endpoints answer without credentials, as upstream allows them for anonymous probes.
       if (path === '/livez' || path.startsWith('/livez/') || path === '/healthz' || path.startsWith('/healthz/')) return sendText(res, 200, 'ok');
       if (path === '/readyz' || path.startsWith('/readyz/')) return sendText(res, this.ready ? 200 : 503, this.ready ? 'ok' : 'not ready');
-      const user = this.authenticate(req);
+      const user = await this.authenticator.authenticate(req);
       if (!user) throw errors.unauthorized();
-      setRequestUser(req, userNamed(user));
+      setRequestUser(req, user);
       await this.route(req, res, url);
     } catch (e) {
       const err = e instanceof ApiError ? e : internal(e);
@@ -107,7 +110,13 @@ export class ApiServer {
   /** exec, attach and portforward arrive as upgrade requests (SPDY or WebSocket). */
   private async upgrade(proxy: NodeProxy, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    if (!this.authenticate(req)) return writeStatusToSocket(socket, errors.unauthorized());
+    let user;
+    try {
+      user = await this.authenticator.authenticate(req);
+    } catch {
+      user = undefined;
+    }
+    if (!user) return writeStatusToSocket(socket, errors.unauthorized());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const info = parseRequestPath(url.pathname);
     if (!info?.isResourceRequest || info.group !== '' || info.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(info.subresource)) {

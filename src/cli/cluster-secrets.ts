@@ -1,9 +1,11 @@
-// First-start material in the data directory: CA, serving certificate and the admin token.
+// First-start material in the data directory: CA, serving certificate, the admin token and the
+// service account signing key.
 // Later starts reuse it, so kubeconfigs stay valid across restarts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCertificateAuthority, issueCertificate, randomToken, type KeyPair } from '../apiserver/pki.js';
+import { generateServiceAccountKeyPem } from '../apiserver/service-account-tokens.js';
 
 export interface ClusterSecrets {
   ca: KeyPair;
@@ -11,6 +13,8 @@ export interface ClusterSecrets {
   adminToken: string;
   /** Agents join with it; the API server presents it to kubelets. */
   nodeToken: string;
+  /** Signs service account tokens. */
+  serviceAccountKeyPem: string;
 }
 
 function readPair(dir: string, name: string): KeyPair | undefined {
@@ -54,7 +58,12 @@ export function loadOrCreateSecrets(dataDir: string, bindAddress: string): Clust
     writePair(dir, 'apiserver', serving);
     fs.writeFileSync(namesFile, wanted);
   }
-  return { ca, serving, adminToken: tokenFile(dir, 'admin.token'), nodeToken: tokenFile(dir, 'node.token') };
+  const saKey = path.join(dir, 'service-account.key');
+  if (!fs.existsSync(saKey)) fs.writeFileSync(saKey, generateServiceAccountKeyPem(), { mode: 0o600 });
+  return {
+    ca, serving, adminToken: tokenFile(dir, 'admin.token'), nodeToken: tokenFile(dir, 'node.token'),
+    serviceAccountKeyPem: fs.readFileSync(saKey, 'utf8'),
+  };
 }
 
 function tokenFile(dir: string, name: string): string {

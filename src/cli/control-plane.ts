@@ -5,6 +5,7 @@ import path from 'node:path';
 import { defaultRegistry } from '../api/registry.js';
 import { verbsOf } from '../api/resource-type.js';
 import { ApiServer } from '../apiserver/server.js';
+import { ServiceAccountTokens } from '../apiserver/service-account-tokens.js';
 import { ensureKubeDnsService, ensureKubernetesService, ensureSystemNamespaces } from '../apiserver/bootstrap.js';
 import { KubernetesEndpoints } from '../apiserver/kubernetes-endpoints.js';
 import { isIpv4 } from '../api/ipv4-cidr.js';
@@ -68,6 +69,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tls: { certPem: secrets.serving.certPem + secrets.ca.certPem, keyPem: secrets.serving.keyPem, caPem: secrets.ca.certPem },
     tokens: new Map([[secrets.adminToken, 'admin'], [secrets.nodeToken, 'system:node']]),
     nodeToken: secrets.nodeToken,
+    serviceAccountTokens: new ServiceAccountTokens(secrets.serviceAccountKeyPem),
   });
   server.service.addAdmission(new NamespaceLifecycle(() => server.service, registry));
   server.service.addAdmission(new DefaultTolerationSeconds({
@@ -88,7 +90,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await kubernetesEndpoints.start();
   const client = new LocalApiClient(server.service, registry);
   const controllers = new ControllerManager({ client, kinds: registry.all.filter((k) => verbsOf(k).includes('watch')), nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
-    storageDir: path.resolve(opts.dataDir, 'storage') });
+    storageDir: path.resolve(opts.dataDir, 'storage'), rootCaPem: secrets.ca.certPem });
   await controllers.start();
   const scheduler = new Scheduler(client);
   await scheduler.start();

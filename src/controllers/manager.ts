@@ -18,6 +18,8 @@ import { DaemonSetController } from './daemonset-controller.js';
 import { ReplicaSetController } from './replica-set-controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { PersistentVolumeController } from './persistentvolume-controller.js';
+import { defaultServiceAccountController } from './service-account-controller.js';
+import { rootCaPublisher } from './root-ca-publisher.js';
 
 export interface Controller {
   start(): Promise<void>;
@@ -34,6 +36,8 @@ export interface ControllerManagerOptions {
   clusterCidr?: string;
   /** Where the local-path provisioner keeps volume directories (default: a directory under the system temp dir). */
   storageDir?: string;
+  /** The cluster CA, published in every namespace as the kube-root-ca.crt ConfigMap (none: not published). */
+  rootCaPem?: string;
 }
 
 export class ControllerManager {
@@ -57,6 +61,8 @@ export class ControllerManager {
       new ReplicaSetController(opts.client, 'ReplicationController'),
       new DeploymentController(opts.client),
       new PersistentVolumeController(opts.client, opts.storageDir ?? path.join(os.tmpdir(), 'nanokube-storage')),
+      defaultServiceAccountController(opts.client),
+      ...(opts.rootCaPem ? [rootCaPublisher(opts.client, opts.rootCaPem)] : []),
     ];
   }
 
