@@ -1,9 +1,10 @@
 // The Ingress controller nanokube runs on every node, driven by the real kubectl and real HTTP, TLS and
-// WebSocket clients: the seed's wildcard-host example, TLS certificates chosen by SNI with the HTTP→HTTPS
-// redirect, load-balancing that follows readiness, cookie affinity, WebSockets, and a taken port that
-// leaves the node running.
+// WebSocket clients: the seed's wildcard-host example, TLS certificates chosen by SNI (and renewed) with
+// the HTTP→HTTPS redirect, load-balancing that follows readiness, cookie affinity, WebSockets, limits
+// against bad clients, a taken port that leaves the node running, and the data plane's processes.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -272,6 +273,17 @@ describe('ingress', { concurrency: true }, () => {
     const redirect = await request('a.tls.test', '/path?x=1');
     assert.equal(redirect.status, 308);
     assert.equal(redirect.headers.location, `https://a.tls.test:${httpsPort}/path?x=1`);
+
+    // A renewed certificate in the Secret is served to new connections.
+    const before = (await peer('b.tls.test')).fingerprint256;
+    const renewed = issueCertificate(ca, { commonName: 'b.tls.test', dnsNames: ['b.tls.test'], server: true });
+    fs.writeFileSync(path.join(dir, 'renewed.crt'), renewed.certPem);
+    fs.writeFileSync(path.join(dir, 'renewed.key'), renewed.keyPem);
+    const secret = await cluster.ok('1.33', ['create', 'secret', 'tls', 'b-tls', '--cert', path.join(dir, 'renewed.crt'), '--key', path.join(dir, 'renewed.key'), '--dry-run=client', '-o', 'json']);
+    await apply('1.33', JSON.parse(secret));
+    const want = new crypto.X509Certificate(renewed.certPem).fingerprint256;
+    assert.notEqual(want, before);
+    await waitFor('the renewed certificate served', async () => (await peer('b.tls.test')).fingerprint256 === want, 30_000, 200);
   });
 
   test('load-balancing follows readiness within 1 s; cookie affinity sticks to a ready pod', async () => {
@@ -404,6 +416,15 @@ describe('ingress', { concurrency: true }, () => {
       s.on('error', (e) => (got ? resolve(got) : reject(e)));
     });
     assert.match(huge, /^HTTP\/1\.1 431 /);
+    // A malformed request is answered 400 and its connection closed.
+    const malformed = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(httpPort, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: nothing.test\r\nNo colon here\r\n\r\n'));
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('close', () => resolve(got));
+      s.on('error', (e) => (got ? resolve(got) : reject(e)));
+    });
+    assert.match(malformed, /^HTTP\/1\.1 400 /);
     // A client that never finishes its headers: other requests are answered meanwhile.
     const slow = net.connect(httpPort, '127.0.0.1');
     let slowGot = '';

@@ -122,18 +122,24 @@ test('a dead backend is a 502, a hanging one a 504 after the idle timeout, and n
   assert.equal((await get('none.test')).status, 404);
 });
 
-test('a chunked upload streams through and back, the backend seeing it chunked', async () => {
-  const parts = Array.from({ length: 40 }, (_, i) => Buffer.alloc(64 * 1024, 97 + (i % 26)));
+test('a chunked upload streams through and back as it goes (each piece echoed before the next is sent), the backend seeing it chunked', async () => {
+  const piece = 64 * 1024;
+  const parts = Array.from({ length: 20 }, (_, i) => Buffer.alloc(piece, 97 + (i % 26)));
   const r = await new Promise<{ framing: unknown; body: Buffer }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/echo', method: 'POST', headers: { Host: 'ok.test', 'Transfer-Encoding': 'chunked' } }, (res) => {
       const got: Buffer[] = [];
-      res.on('data', (d) => got.push(d));
+      let bytes = 0;
+      res.on('data', (d: Buffer) => {
+        got.push(d);
+        bytes += d.length;
+        // A proxy that buffered either way would never echo a piece before the upload ends: this would hang.
+        if (bytes === sent * piece) next();
+      });
       res.on('end', () => resolve({ framing: res.headers['x-request-framing'], body: Buffer.concat(got) }));
     });
     req.on('error', reject);
-    // Written over time, so that the answer streams while the upload goes on.
-    let i = 0;
-    const next = () => (i < parts.length ? req.write(parts[i++], () => setImmediate(next)) : req.end());
+    let sent = 0;
+    const next = () => (sent < parts.length ? req.write(parts[sent++]) : req.end());
     next();
   });
   assert.equal(r.framing, 'chunked');
@@ -148,6 +154,28 @@ test('a chunked upload streams through and back, the backend seeing it chunked',
     req.end(Buffer.alloc(1000));
   });
   assert.equal(sized, 'length 1000');
+});
+
+test('clients keep their connection alive across requests', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let connections = 0;
+  const count = () => connections++;
+  server.on('connection', count);
+  try {
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/x', agent, headers: { Host: 'ok.test' } }, (res) => {
+          assert.equal(res.headers.connection, 'keep-alive');
+          res.resume();
+          res.on('end', resolve);
+        }).on('error', reject);
+      });
+    }
+  } finally {
+    server.off('connection', count);
+    agent.destroy();
+  }
+  assert.equal(connections, 1);
 });
 
 test('HEAD gets headers only and leaves the pooled connection usable', async () => {
