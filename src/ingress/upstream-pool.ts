@@ -108,8 +108,10 @@ export class UpstreamConnection {
     });
   }
 
-  /** Takes the connection for one request; the caller writes it (write/end) and hears back through handler. */
-  /** noBody: the response has headers only whatever they say (a HEAD request's). */
+  /**
+   * Takes the connection for one request, sending its head; the caller sends the body (write/end) and hears
+   * back through handler. noBody: the response has headers only whatever they say (a HEAD request's).
+   */
   begin(handler: UpstreamHandler, head: string, noBody: boolean): void {
     this.handler = handler;
     this.skipBody = noBody;
