@@ -68,6 +68,8 @@ export class DataPlaneWorkers {
   }
 
   private fork(): Promise<{ http?: ListenResult; https?: ListenResult }> {
+    // Stopped while starting (an agent stopping during its ingress's start): nothing more is forked.
+    if (this.stopping) return Promise.resolve({ http: { error: 'stopped' }, https: { error: 'stopped' } });
     cluster.setupPrimary({ exec: workerScript, args: [] });
     const w = cluster.fork();
     this.workers.add(w);
