@@ -23,8 +23,14 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
 
 /** rawHeaders without hop-by-hop ones, as a flat [name, value, …] list. */
 export function endToEndHeaders(msg: IncomingMessage, drop?: Set<string>): string[] {
-  const raw = msg.rawHeaders;
-  const named = connectionTokens(msg.headers.connection);
+  return endToEndRawHeaders(msg.rawHeaders, drop);
+}
+
+/** A flat [name, value, …] header list without hop-by-hop ones (and those the Connection header names). */
+export function endToEndRawHeaders(raw: string[], drop?: Set<string>): string[] {
+  let connection: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') (connection ??= []).push(raw[i + 1]);
+  const named = connectionTokens(connection);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();

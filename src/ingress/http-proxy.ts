@@ -1,5 +1,5 @@
 // The data plane's request path: pick the route and endpoint from the current snapshot, then forward
-// the request over a pooled keep-alive connection (one agent, pooled per endpoint) and stream both
+// the request over a pooled keep-alive connection (upstream-pool.ts, pooled per endpoint) and stream both
 // bodies; upgrades (WebSocket and others) get a connection of their own that is spliced to the client's.
 // Requests without a body are retried on another endpoint when a connection is refused or a pooled
 // connection turns out to be closed; anything else is answered 502 (504 for timeouts).
@@ -10,7 +10,8 @@ import { requestHost } from './host-match.js';
 import { requestPath } from './path-match.js';
 import { backendKey, type RoutingSnapshot } from './routing-snapshot.js';
 import { EndpointPicker, cookieValue } from './endpoint-picker.js';
-import { backendRequestHeaders, endToEndHeaders, hasBody, type ForwardedFor } from './forwarded-headers.js';
+import { backendRequestHeaders, endToEndHeaders, endToEndRawHeaders, hasBody, type ForwardedFor } from './forwarded-headers.js';
+import { UpstreamPool } from './upstream-pool.js';
 import { errorPage, redirect } from './error-pages.js';
 import type { Endpoint } from './service-endpoints.js';
 
@@ -44,6 +45,13 @@ function timeoutError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** The request line and headers sent to the backend. */
+function requestHead(req: IncomingMessage, headers: string[]): string {
+  let s = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${s}\r\n`;
+}
+
 function rawHead(status: number, message: string, headers: string[]): string {
   let s = `HTTP/1.1 ${status} ${message}\r\n`;
   for (let i = 0; i < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;
@@ -51,13 +59,15 @@ function rawHead(status: number, message: string, headers: string[]): string {
 }
 
 export class IngressProxy {
-  private readonly agent = new http.Agent({ keepAlive: true, maxFreeSockets: 320, scheduling: 'lifo', timeout: 15_000 });
+  private readonly pool: UpstreamPool;
   private readonly picker = new EndpointPicker();
 
   constructor(
     private readonly source: ProxySource,
     private readonly timeouts: ProxyTimeouts = defaultProxyTimeouts,
-  ) {}
+  ) {
+    this.pool = new UpstreamPool(timeouts);
+  }
 
   /** Drops round-robin state of backends the new snapshot no longer has. */
   retain(snapshot: RoutingSnapshot): void {
@@ -65,7 +75,7 @@ export class IngressProxy {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.pool.close();
   }
 
   private decide(req: IncomingMessage, f: ForwardedFor): Decision {
@@ -99,39 +109,52 @@ export class IngressProxy {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, f: ForwardedFor, ep: Endpoint, setCookie: string | undefined, retries: number, another: () => Endpoint): void {
-    const preq = http.request({
-      host: ep.address, port: ep.port, method: req.method, path: req.url, headers: backendRequestHeaders(req, f),
-      agent: this.agent, setHost: false,
-    });
-    const connectTimer = this.watchConnect(preq);
-    preq.setTimeout(this.timeouts.idleMs, () => preq.destroy(timeoutError('backend timed out', 'ETIMEDOUT')));
+    const conn = this.pool.acquire(ep.address, ep.port);
+    const body = hasBody(req);
+    const chunked = body && req.headers['transfer-encoding'] !== undefined;
     const onClientGone = () => {
-      if (!res.writableFinished) preq.destroy();
+      if (!res.writableFinished) conn.destroy();
     };
+    const onDrain = () => conn.resume();
     res.once('close', onClientGone);
-    preq.on('response', (pres) => {
-      clearTimeout(connectTimer.timer);
-      const headers = endToEndHeaders(pres);
-      if (setCookie) headers.push('Set-Cookie', setCookie);
-      res.writeHead(pres.statusCode ?? 502, pres.statusMessage, headers);
-      pres.on('error', () => res.destroy());
-      pres.on('aborted', () => res.destroy());
-      pres.pipe(res);
-    });
-    preq.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(connectTimer.timer);
-      if (res.headersSent || res.destroyed) return void res.destroy();
-      const code = err.code ?? '';
-      const retry = retries > 0 && !req.destroyed
-        && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ECONNECTTIMEOUT' || (preq.reusedSocket && code === 'ECONNRESET'));
-      if (retry) {
+    conn.begin({
+      head: (h) => {
+        const headers = endToEndRawHeaders(h.rawHeaders);
+        if (setCookie) headers.push('Set-Cookie', setCookie);
+        res.writeHead(h.status, h.statusMessage, headers);
+      },
+      body: (chunk) => {
+        if (res.write(chunk)) return true;
+        res.once('drain', onDrain);
+        return false;
+      },
+      end: () => {
         res.off('close', onClientGone);
-        return this.forward(req, res, f, another(), setCookie, retries - 1, another);
+        res.off('drain', onDrain);
+        res.end();
+      },
+      error: (err, responded, reused) => {
+        res.off('close', onClientGone);
+        res.off('drain', onDrain);
+        if (responded || res.headersSent || res.destroyed) return void res.destroy();
+        const code = err.code ?? '';
+        const retry = retries > 0 && !req.destroyed
+          && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ECONNECTTIMEOUT' || (reused && (code === 'ECONNRESET' || code === 'EPIPE')));
+        if (retry) return this.forward(req, res, f, another(), setCookie, retries - 1, another);
+        errorPage(res, code === 'ETIMEDOUT' || code === 'ECONNECTTIMEOUT' ? 504 : 502, `${ep.address}:${ep.port}: ${err.message}`);
+      },
+    }, requestHead(req, backendRequestHeaders(req, f)), req.method === 'HEAD');
+    if (!body) return conn.end();
+    // The client's body streams through as it comes, re-chunked when it came chunked.
+    req.on('data', (chunk: Buffer) => {
+      if (chunked) conn.write(`${chunk.length.toString(16)}\r\n`);
+      const more = conn.write(chunk);
+      if (!(chunked ? conn.write('\r\n') : more)) {
+        req.pause();
+        conn.socket.once('drain', () => req.resume());
       }
-      errorPage(res, code === 'ETIMEDOUT' || code === 'ECONNECTTIMEOUT' ? 504 : 502, `${ep.address}:${ep.port}: ${err.message}`);
     });
-    if (hasBody(req)) req.pipe(preq);
-    else preq.end();
+    req.on('end', () => conn.end(chunked ? '0\r\n\r\n' : undefined));
   }
 
   /** Fails the request with ECONNECTTIMEOUT if its new connection is not up in time. */

@@ -1,6 +1,7 @@
 // The Ingress controller nanokube runs on every node (like a DaemonSet of ingress-nginx/Traefik in k3s):
 // it watches Ingresses, IngressClasses, Services, EndpointSlices, Secrets and Nodes, keeps a routing
-// snapshot that follows them within milliseconds, serves HTTP and HTTPS on the node's address, publishes
+// snapshot that follows them within milliseconds, serves HTTP and HTTPS on the node's address (through
+// data plane processes it forks, one per core, fed the routing inputs over IPC: data-plane-workers.ts), publishes
 // the ports it got on its Node (annotations ingress.nanokube.io/http-port and -https-port, which matter
 // when a port is 0 = any free port) and fills status.loadBalancer.ingress of the Ingresses it serves with
 // the addresses of every node that serves them.
@@ -9,18 +10,16 @@
 // Prefix. Annotations it reads are listed in ingress-annotations.ts.
 import type { KubeObject } from '../api/object.js';
 import { isIP } from 'node:net';
-import type http from 'node:http';
 import type { ApiClient } from '../client/api-client.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { ClassSelection, ensureDefaultIngressClass, ingressClassRef } from './ingress-class.js';
 import { RouteTable } from './route-table.js';
-import { RoutingSnapshot } from './routing-snapshot.js';
 import { serviceNameLabel } from './service-endpoints.js';
-import { IngressProxy } from './http-proxy.js';
-import { CertificateStore } from './tls-certificates.js';
-import { close, createHttpListener, createHttpsListener, defaultListenerLimits, listen, type ListenerLimits } from './ingress-listeners.js';
+import { defaultListenerLimits, type ListenerLimits } from './ingress-listeners.js';
+import { DataPlaneWorkers, defaultDataPlaneWorkers } from './data-plane-workers.js';
+import type { RoutingInputs } from './data-plane-messages.js';
 
 const refs = {
   ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', namespaced: true },
@@ -44,7 +43,16 @@ export interface IngressControllerOptions {
   /** Served when no Ingress TLS Secret covers the requested name. */
   defaultCertificate: { certPem: string; keyPem: string };
   limits?: ListenerLimits;
+  /** Data plane processes sharing the ports (default one per core). */
+  workers?: number;
   log?: (message: string) => void;
+}
+
+/** An object without its managedFields, which routing never reads (less to send to the data plane). */
+function lean(o: KubeObject): KubeObject {
+  if (!o.metadata.managedFields) return o;
+  const { managedFields: _, ...metadata } = o.metadata;
+  return { ...o, metadata };
 }
 
 export class IngressController {
@@ -55,12 +63,8 @@ export class IngressController {
   private readonly secrets: Informer;
   private readonly nodes: Informer;
   private readonly statusQueue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });
-  private readonly proxy: IngressProxy;
-  private readonly certificates: CertificateStore;
-  private readonly http: http.Server;
-  private readonly https: http.Server;
+  private readonly dataPlane: DataPlaneWorkers;
   private readonly log: (message: string) => void;
-  private current: RoutingSnapshot;
   private rebuildPending = false;
   private addressesKey = '';
   private stopped = false;
@@ -77,12 +81,8 @@ export class IngressController {
     this.slices = new Informer(client, refs.slices);
     this.secrets = new Informer(client, refs.secrets);
     this.nodes = new Informer(client, refs.nodes);
-    this.current = new RoutingSnapshot(new RouteTable([]), { service: () => undefined, slices: () => [] });
-    this.proxy = new IngressProxy({ snapshot: () => this.current, httpsPort: () => this.ports.https });
-    this.certificates = new CertificateStore((ns, name) => this.secrets.get(ns, name), this.log);
-    const limits = opts.limits ?? defaultListenerLimits;
-    this.http = createHttpListener(this.proxy, limits);
-    this.https = createHttpsListener(this.proxy, limits, opts.defaultCertificate, (name) => this.certificates.contextFor(this.current.table, name));
+    const settings = { address: opts.address, httpPort: opts.httpPort, httpsPort: opts.httpsPort, defaultCertificate: opts.defaultCertificate, limits: opts.limits ?? defaultListenerLimits };
+    this.dataPlane = new DataPlaneWorkers(opts.workers ?? defaultDataPlaneWorkers, settings, { ingresses: [], services: [], slices: [], secrets: [] }, this.log);
 
     const changed = () => this.scheduleRebuild();
     const onIngress = (o: KubeObject) => {
@@ -95,8 +95,7 @@ export class IngressController {
       for (const i of this.ingresses.list()) this.statusQueue.add(`${i.metadata.namespace}/${i.metadata.name}`);
     };
     this.classes.on({ add: everyIngress, update: everyIngress, delete: everyIngress });
-    for (const inf of [this.services, this.slices]) inf.on({ add: changed, update: changed, delete: changed });
-    this.secrets.on({ delete: (s) => this.certificates.forget(s.metadata.namespace!, s.metadata.name!) });
+    for (const inf of [this.services, this.slices, this.secrets]) inf.on({ add: changed, update: changed, delete: changed });
     const onNode = () => {
       const key = JSON.stringify(this.loadBalancerIngress());
       if (key === this.addressesKey) return;
@@ -115,13 +114,12 @@ export class IngressController {
     await Promise.all([this.ingresses, this.classes, this.services, this.slices, this.secrets, this.nodes].map((i) => i.start()));
     this.rebuild();
     const host = this.opts.address;
-    const h = await listen(this.http, this.opts.httpPort, host);
-    const s = await listen(this.https, this.opts.httpsPort, host);
+    const { http: h, https: s } = await this.dataPlane.start();
     // A taken port must not take the node down: say so and keep the rest running.
-    if ('port' in h) this.ports.http = h.port;
-    else this.log(`cannot serve HTTP on ${host}:${this.opts.httpPort}: ${h.error.message}`);
-    if ('port' in s) this.ports.https = s.port;
-    else this.log(`cannot serve HTTPS on ${host}:${this.opts.httpsPort}: ${s.error.message}`);
+    if (h && 'port' in h) this.ports.http = h.port;
+    else this.log(`cannot serve HTTP on ${host}:${this.opts.httpPort}: ${h?.error}`);
+    if (s && 'port' in s) this.ports.https = s.port;
+    else this.log(`cannot serve HTTPS on ${host}:${this.opts.httpsPort}: ${s?.error}`);
     const url = (scheme: string, port?: number) => (port === undefined ? `${scheme} unavailable` : `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`);
     process.stdout.write(`nanokube ingress on node ${this.opts.nodeName}: ${url('http', this.ports.http)} ${url('https', this.ports.https)}\n`);
     await this.annotateNode();
@@ -133,18 +131,12 @@ export class IngressController {
     clearTimeout(this.annotateTimer);
     this.statusQueue.stop();
     for (const i of [this.ingresses, this.classes, this.services, this.slices, this.secrets, this.nodes]) i.stop();
-    await Promise.all([close(this.http), close(this.https)]);
-    this.proxy.close();
+    await this.dataPlane.stop();
     // Best effort: this node no longer serves Ingresses (the status writers drop its address).
     await Promise.race([
       this.opts.client.patch(refs.nodes, '', this.opts.nodeName, 'merge', { metadata: { annotations: { [httpPortAnnotation]: null, [httpsPortAnnotation]: null } } }).catch(() => {}),
       new Promise((r) => setTimeout(r, 1_000).unref()),
     ]);
-  }
-
-  /** The routing snapshot requests use now. */
-  snapshot(): RoutingSnapshot {
-    return this.current;
   }
 
   private scheduleRebuild(): void {
@@ -158,21 +150,27 @@ export class IngressController {
   }
 
   private rebuild(): void {
+    this.dataPlane.update(this.routingInputs());
+  }
+
+  /** The served Ingresses and the Services, EndpointSlices and TLS Secrets they name. */
+  private routingInputs(): RoutingInputs {
     const selection = new ClassSelection(this.classes.list());
-    const served = this.ingresses.list().filter((i) => selection.serves(i) && !i.metadata.deletionTimestamp);
-    const bySvc = new Map<string, KubeObject[]>();
-    for (const s of this.slices.list()) {
-      const svc = s.metadata.labels?.[serviceNameLabel];
-      if (!svc) continue;
-      const key = `${s.metadata.namespace}/${svc}`;
-      if (!bySvc.has(key)) bySvc.set(key, []);
-      bySvc.get(key)!.push(s);
-    }
-    this.current = new RoutingSnapshot(new RouteTable(served), {
-      service: (ns, name) => this.services.get(ns, name),
-      slices: (ns, name) => bySvc.get(`${ns}/${name}`) ?? [],
+    const ingresses = this.ingresses.list().filter((i) => selection.serves(i) && !i.metadata.deletionTimestamp);
+    const wanted = new Set<string>();
+    new RouteTable(ingresses).forEachRoute((r) => {
+      if (r.backend.service) wanted.add(`${r.backend.namespace}/${r.backend.service}`);
     });
-    this.proxy.retain(this.current);
+    const services = this.services.list().filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.name}`));
+    const slices = this.slices.list().filter((s) => wanted.has(`${s.metadata.namespace}/${s.metadata.labels?.[serviceNameLabel]}`));
+    const secrets: KubeObject[] = [];
+    for (const i of ingresses) {
+      for (const t of i.spec?.tls ?? []) {
+        const s = t?.secretName ? this.secrets.get(i.metadata.namespace!, t.secretName) : undefined;
+        if (s && !secrets.includes(s)) secrets.push(s);
+      }
+    }
+    return { ingresses: ingresses.map(lean), services: services.map(lean), slices: slices.map(lean), secrets: secrets.map(lean) };
   }
 
   private async annotateNode(): Promise<void> {

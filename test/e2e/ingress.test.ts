@@ -1,13 +1,15 @@
 // The Ingress controller nanokube runs on every node, driven by the real kubectl and real HTTP, TLS and
-// WebSocket clients: the seed's wildcard-host example, TLS certificates chosen by SNI with the HTTP→HTTPS
-// redirect, load-balancing that follows readiness, cookie affinity, WebSockets, and a taken port that
-// leaves the node running.
+// WebSocket clients: the seed's wildcard-host example, TLS certificates chosen by SNI (and renewed) with
+// the HTTP→HTTPS redirect, load-balancing that follows readiness, cookie affinity, WebSockets, limits
+// against bad clients, a taken port that leaves the node running, and the data plane's processes.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
@@ -119,6 +121,31 @@ function request(host: string, urlPath: string, opts: { port?: number; method?: 
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** Pids of the ingress data plane processes whose parent is pid. */
+function dataPlaneProcesses(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('data-plane-worker.js')) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Whether a process is gone (or a zombie waiting to be reaped). */
+function gone(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+  } catch {
+    return true;
+  }
 }
 
 async function podReady(name: string): Promise<boolean> {
@@ -246,6 +273,17 @@ describe('ingress', { concurrency: true }, () => {
     const redirect = await request('a.tls.test', '/path?x=1');
     assert.equal(redirect.status, 308);
     assert.equal(redirect.headers.location, `https://a.tls.test:${httpsPort}/path?x=1`);
+
+    // A renewed certificate in the Secret is served to new connections.
+    const before = (await peer('b.tls.test')).fingerprint256;
+    const renewed = issueCertificate(ca, { commonName: 'b.tls.test', dnsNames: ['b.tls.test'], server: true });
+    fs.writeFileSync(path.join(dir, 'renewed.crt'), renewed.certPem);
+    fs.writeFileSync(path.join(dir, 'renewed.key'), renewed.keyPem);
+    const secret = await cluster.ok('1.33', ['create', 'secret', 'tls', 'b-tls', '--cert', path.join(dir, 'renewed.crt'), '--key', path.join(dir, 'renewed.key'), '--dry-run=client', '-o', 'json']);
+    await apply('1.33', JSON.parse(secret));
+    const want = new crypto.X509Certificate(renewed.certPem).fingerprint256;
+    assert.notEqual(want, before);
+    await waitFor('the renewed certificate served', async () => (await peer('b.tls.test')).fingerprint256 === want, 30_000, 200);
   });
 
   test('load-balancing follows readiness within 1 s; cookie affinity sticks to a ready pod', async () => {
@@ -378,6 +416,15 @@ describe('ingress', { concurrency: true }, () => {
       s.on('error', (e) => (got ? resolve(got) : reject(e)));
     });
     assert.match(huge, /^HTTP\/1\.1 431 /);
+    // A malformed request is answered 400 and its connection closed.
+    const malformed = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(httpPort, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: nothing.test\r\nNo colon here\r\n\r\n'));
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('close', () => resolve(got));
+      s.on('error', (e) => (got ? resolve(got) : reject(e)));
+    });
+    assert.match(malformed, /^HTTP\/1\.1 400 /);
     // A client that never finishes its headers: other requests are answered meanwhile.
     const slow = net.connect(httpPort, '127.0.0.1');
     let slowGot = '';
@@ -403,7 +450,7 @@ describe('ingress', { concurrency: true }, () => {
     try {
       await waitFor('the agent to join', () => agent.output.includes('joined'), 60_000, 200);
       await waitFor('the agent to say why HTTP is missing', () => agent.output.includes('nanokube ingress on node'), 60_000, 200);
-      assert.match(agent.output, new RegExp(`cannot serve HTTP on 127\\.0\\.0\\.1:${taken}: listen EADDRINUSE`));
+      assert.match(agent.output, new RegExp(`cannot serve HTTP on 127\\.0\\.0\\.1:${taken}: (listen|bind) EADDRINUSE`));
       assert.match(agent.output, /nanokube ingress on node ingress-port-taken: http unavailable https:\/\/127\.0\.0\.1:\d+/);
       const node = await waitFor('the node annotated with its HTTPS port', async () => {
         const n = JSON.parse(await cluster.ok('1.33', ['get', 'node', 'ingress-port-taken', '-o', 'json']));
@@ -411,10 +458,50 @@ describe('ingress', { concurrency: true }, () => {
       }, 30_000, 300);
       assert.equal(node.metadata.annotations['ingress.nanokube.io/http-port'], undefined);
       assert.equal(agent.proc.exitCode, null);
+      // Stopping the agent stops its data plane processes.
+      const workers = dataPlaneProcesses(agent.proc.pid!);
+      assert.ok(workers.length > 0, 'the agent has data plane processes');
+      await agent.kill();
+      await waitFor('the stopped agent\'s data plane processes to exit', () => workers.every(gone), 30_000, 100);
     } finally {
       await agent.kill();
       blocker.close();
       await cluster.ok('1.33', ['delete', 'node', 'ingress-port-taken']);
+    }
+  });
+
+  test('the data plane runs in processes of the agent, one per core: a dead one is replaced, and all die with the agent', async () => {
+    const agent = cluster.startAgent('ingress-workers');
+    try {
+      const line = await waitFor('the agent\'s ingress', () => /nanokube ingress on node ingress-workers: http:\/\/127\.0\.0\.1:(\d+)/.exec(agent.output) ?? undefined, 60_000, 200);
+      const port = Number(line[1]);
+      const pid = agent.proc.pid!;
+      const first = await waitFor('one data plane process per core', () => {
+        const w = dataPlaneProcesses(pid);
+        return w.length === os.availableParallelism() ? w : undefined;
+      }, 30_000, 100);
+      const served = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const r = await request('nothing.test', '/', { port });
+          if (r.status !== 404 || !r.body.includes('nanokube ingress')) return false;
+        }
+        return true;
+      };
+      assert.ok(await served(20));
+      process.kill(first[0], 'SIGKILL');
+      const replaced = await waitFor('a replacement data plane process', () => {
+        const w = dataPlaneProcesses(pid);
+        return w.length === first.length && !w.includes(first[0]) ? w : undefined;
+      }, 30_000, 100);
+      assert.match(agent.output, new RegExp(`data plane process ${first[0]} exited \\(SIGKILL\\); starting another`));
+      // The port stays served throughout (the others kept serving; the new one serves the same port).
+      await waitFor('requests answered by every data plane process', () => served(40), 30_000, 200);
+      // An agent killed outright takes its data plane processes with it.
+      await agent.kill('SIGKILL');
+      await waitFor('the killed agent\'s data plane processes to exit', () => replaced.every(gone), 30_000, 100);
+    } finally {
+      await agent.kill();
+      await cluster.ok('1.33', ['delete', 'node', 'ingress-workers']);
     }
   });
 });
