@@ -12,7 +12,7 @@ import { checkHostPathType } from '../../src/node/volumes/host-path.js';
 import { containerMounts, SubPathError } from '../../src/node/volumes/volume-mounts.js';
 import { projectedPayload } from '../../src/node/volumes/projected-files.js';
 import { prepareHostMounts, removeHostMounts } from '../../src/node/volumes/host-runtime-mounts.js';
-import { findVolumeForClaim, volumeFitsClaim } from '../../src/controllers/persistentvolume-controller.js';
+import { findVolumeForClaim, volumeFitsClaim } from '../../src/api/persistent-volume-match.js';
 import type { EnvSources } from '../../src/node/container-env.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-volunit-'));

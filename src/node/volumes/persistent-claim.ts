@@ -68,6 +68,8 @@ export async function resolveClaim(client: ApiClient, pod: KubeObject, source: a
   const ns = pod.metadata.namespace!;
   const pvc = await getOrUndefined(client, refs.pvcs, ns, source.claimName);
   if (!pvc) throw new Error(`persistentvolumeclaim "${source.claimName}" not found`);
+  // Scheduled just as the claim was deleted: never started on a claim on its way out (pvc-protection).
+  if (pvc.metadata.deletionTimestamp) throw new Error(`can't start pod because PVC ${ns}/${source.claimName} is being deleted`);
   const volumeName: string | undefined = pvc.spec?.volumeName;
   if (pvc.status?.phase !== 'Bound' || !volumeName) {
     throw new Error(`PVC ${ns}/${source.claimName} has non-bound phase ("${pvc.status?.phase ?? ''}") or empty pvc.Spec.VolumeName ("${volumeName ?? ''}")`);
