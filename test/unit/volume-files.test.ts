@@ -11,6 +11,7 @@ import { writeAtomically, type Payload } from '../../src/node/volumes/atomic-wri
 import { checkHostPathType } from '../../src/node/volumes/host-path.js';
 import { containerMounts, SubPathError } from '../../src/node/volumes/volume-mounts.js';
 import { projectedPayload } from '../../src/node/volumes/projected-files.js';
+import { gitRepoSpecProblem } from '../../src/node/volumes/git-repo.js';
 import { prepareHostMounts, removeHostMounts } from '../../src/node/volumes/host-runtime-mounts.js';
 import { findVolumeForClaim, volumeFitsClaim } from '../../src/api/persistent-volume-match.js';
 import type { EnvSources } from '../../src/node/container-env.js';
@@ -156,4 +157,14 @@ test('without mount namespaces, mountPath becomes a link to the volume when the 
   removeHostMounts(state);
   assert.ok(!fs.existsSync(free));
   assert.ok(fs.statSync(taken).isDirectory(), 'a path nanokube does not own is left alone');
+});
+
+test('gitRepo values that git could take for options, and nested directories with a revision, are refused as the kubelet does', () => {
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', revision: 'main', directory: '.' }), undefined);
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', revision: 'main', directory: 'checkout/' }), undefined);
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', directory: 'a/b' }), undefined, 'no revision: any descending path');
+  assert.equal(gitRepoSpecProblem({ repository: '--upload-pack=touch /tmp/x' }), '"--upload-pack=touch /tmp/x" is an invalid value for repository');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', revision: '-b' }), '"-b" is an invalid value for revision');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', directory: '-x' }), '"-x" is an invalid value for directory');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', revision: 'main', directory: 'a/b' }), '"a/b" is not a valid directory, it must not contain a directory separator');
 });
