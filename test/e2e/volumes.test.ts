@@ -1,4 +1,4 @@
-// Volumes with the real kubectl (host runtime; volumes-isolated.test.ts runs the seed examples under the
+// Volumes with the real kubectl (host runtime, and one node without private mounts; volumes-isolated.test.ts runs the seed examples under the
 // isolated one): the seed notes' emptyDir, gitRepo and hostPath Deployments, ConfigMap/Secret/downwardAPI
 // files that follow edits, local-path provisioning, static binding with WaitForFirstConsumer, claim
 // protection, and a claim bound to a shared (nfs-from-127.0.0.1) PersistentVolume whose data follows a
@@ -14,7 +14,8 @@ import { apply as applyIn, cat as catIn, destroyVolumeCluster, emptyDirSeed, eve
 
 let c: TestCluster;
 let tmp: string;
-const namespaces = ['vol-empty', 'vol-git', 'vol-host', 'vol-cm', 'vol-local', 'vol-pv', 'vol-pending', 'vol-protect', 'vol-wffc'];
+const symlinkTaint = { key: 'nanokube.test/symlink-mounts', value: 'true', effect: 'NoSchedule' };
+const namespaces = ['vol-symlink', 'vol-empty', 'vol-git', 'vol-host', 'vol-cm', 'vol-local', 'vol-pv', 'vol-pending', 'vol-protect', 'vol-wffc'];
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-volumes-'));
@@ -26,7 +27,16 @@ before(async () => {
     '--default-not-ready-toleration-seconds', '4',
   ]);
   c.startAgent('node-b');
-  await c.waitForReadyNodes(v, 2);
+  // A node whose host runtime cannot make private mounts (as without root): mountPath is a symlink to
+  // the volume. Tainted, so only the test of that case goes there.
+  process.env.NANOKUBE_HOST_MOUNTS = 'symlink';
+  try {
+    c.startAgent('node-c');
+  } finally {
+    delete process.env.NANOKUBE_HOST_MOUNTS;
+  }
+  await c.waitForReadyNodes(v, 3);
+  await c.ok(v, ['taint', 'nodes', 'node-c', `${symlinkTaint.key}=${symlinkTaint.value}:${symlinkTaint.effect}`]);
   await Promise.all(namespaces.map((ns) => c.ok(v, ['create', 'ns', ns])));
 });
 
@@ -290,6 +300,39 @@ test('a mount point made on the node goes with the last pod that used it, not th
   await c.ok(v, ['delete', 'ns', ns, '--wait=false']);
 });
 
+test('without private mounts, mountPath is a link to the volume where the path is free, and a clear error where it is not', { timeout: 300_000 }, async () => {
+  const ns = 'vol-symlink';
+  const free = path.join(tmp, 'linked-data');
+  const taken = path.join(tmp, 'taken');
+  fs.mkdirSync(taken);
+  fs.writeFileSync(path.join(taken, 'mine'), 'the node\'s\n');
+  const pod = (name: string, mountPath: string) => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } },
+    spec: {
+      terminationGracePeriodSeconds: 1, nodeSelector: { 'kubernetes.io/hostname': 'node-c' }, tolerations: [{ ...symlinkTaint, operator: 'Equal' }],
+      volumes: [{ name: 'scratch', emptyDir: {} }],
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', `echo hi > ${mountPath}/f; while true; do sleep 1; done`], volumeMounts: [{ name: 'scratch', mountPath }] }],
+    },
+  });
+  await Promise.all([apply(ns, pod('linked', free)), apply(ns, pod('blocked', taken))]);
+  const linked = await onePod(ns, 'app=linked');
+  await waitFor('the container to write through the link', async () => (await cat(ns, 'linked', 'main', `${free}/f`)).trim() === 'hi' || undefined, 60_000, 500);
+  assert.equal(fs.readlinkSync(free), path.join(c.dataDir, 'agents', 'node-c', 'pod-volumes', linked.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch'));
+
+  const message = `cannot mount volume at "${taken}": the path exists on the node, and the host runtime cannot mount over a path it does not own`;
+  const waiting = await waitFor('the blocked container to wait with CreateContainerError', async () => {
+    const p = JSON.parse(await c.ok(v, ['get', 'pod', '-n', ns, 'blocked', '-o', 'json']));
+    return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError' ? p.status.containerStatuses[0].state.waiting : undefined;
+  }, 60_000, 500);
+  assert.equal(waiting.message, message);
+  assert.ok((await events(ns, 'blocked')).some((e) => e.reason === 'Failed' && e.type === 'Warning' && e.message === `Error: ${message}`));
+  assert.match(await c.ok(old, ['get', 'pod', '-n', ns, 'blocked']), /blocked\s+0\/1\s+CreateContainerError/);
+  assert.deepEqual(fs.readdirSync(taken), ['mine'], 'the node\'s directory is left as it was');
+
+  await c.ok(v, ['delete', 'pod', '-n', ns, 'linked', 'blocked']);
+  assert.ok(!fs.existsSync(free) && fs.lstatSync(free, { throwIfNoEntry: false }) === undefined, 'the link went with the pod');
+});
+
 test('a claim in use is not removed until its pods are gone (kubernetes.io/pvc-protection)', { timeout: 300_000 }, async () => {
   const ns = 'vol-protect';
   await apply(ns, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'held' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } });
@@ -360,7 +403,7 @@ test('WaitForFirstConsumer with hand-made volumes: nothing binds before a pod, w
     const p = JSON.parse(await c.ok(v, ['get', 'pod', '-n', ns, 'stranded', '-o', 'json']));
     return (p.status?.conditions ?? []).find((x: any) => x.type === 'PodScheduled' && x.status === 'False');
   }, 60_000, 250);
-  assert.match(stuck.message, /^0\/(\d+) nodes are available: \1 node\(s\) didn't find available persistent volumes to bind\.$/);
+  assert.equal(stuck.message, "0/3 nodes are available: 1 node(s) had untolerated taint {nanokube.test/symlink-mounts: true}, 2 node(s) didn't find available persistent volumes to bind.");
   await c.ok(v, ['delete', 'pod', '-n', ns, 'reader', 'stranded', '--wait=false']);
 });
 });

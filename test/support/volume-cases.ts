@@ -157,8 +157,9 @@ export async function hostPathSeed(c: TestCluster, ns: string, dataPath: string,
 }
 
 /**
- * configMap (all keys, and items with a mode), secret (defaultMode, tmpfs when root), an optional
- * missing ConfigMap, downwardAPI labels, a Memory emptyDir with subPathExpr; edits reach the files.
+ * configMap (all keys, items with a mode, one key by subPath), secret (defaultMode), an optional
+ * missing ConfigMap, downwardAPI labels, a Memory emptyDir with subPathExpr (tmpfs for all but the
+ * configMap when root); edits reach the files.
  * Mount paths are under `root` (a path of the node no other test uses: containers run on the node's
  * own file system, where missing mount points are made and removed with the pod).
  */
@@ -185,6 +186,7 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
           { name: 'config', mountPath: at('config') }, { name: 'picked', mountPath: at('picked') }, { name: 'creds', mountPath: at('creds') },
           { name: 'maybe', mountPath: at('maybe') }, { name: 'info', mountPath: at('podinfo') }, { name: 'mem', mountPath: at('mem') },
           { name: 'mem', mountPath: at('mine'), subPathExpr: '$(POD_NAME)' },
+          { name: 'config', mountPath: at('single/greeting.txt'), subPath: 'greeting' },
         ],
       }],
     },
@@ -192,6 +194,7 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
   await onePod(c, ns, 'app=files');
   assert.equal(await cat(c, ns, 'files', 'main', at('config/greeting')), 'hello');
   assert.equal(await cat(c, ns, 'files', 'main', at('picked/sub/hi.txt')), 'hello');
+  assert.equal(await cat(c, ns, 'files', 'main', at('single/greeting.txt')), 'hello', 'one key as a file with subPath');
   assert.equal(await cat(c, ns, 'files', 'main', at('creds/password')), 's3cret');
   assert.equal(await cat(c, ns, 'files', 'main', at('podinfo/labels')), 'app="files"\ntier="web"');
   const modes = await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'stat', '-L', '-c', '%a', at('picked/sub/hi.txt'), at('creds/password'), at('config/greeting')]);
@@ -201,11 +204,13 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
   assert.equal(await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'ls', at('maybe')]), '');
   const ro = await c.kubectl(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'sh', '-c', `echo x > ${at('config/new')}`]);
   assert.notEqual(ro.code, 0, 'configMap volumes are read-only');
-  // Memory-backed emptyDir and secrets are tmpfs (root); subPathExpr picks a directory by the pod's name.
+  // Memory-backed emptyDir, secrets and downwardAPI are tmpfs (root); subPathExpr picks a directory by the pod's name.
   if (process.getuid?.() === 0) {
     const mounts = await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'cat', '/proc/self/mounts']);
     assert.match(mounts, new RegExp(`^tmpfs ${at('mem')} tmpfs `, 'm'));
     assert.match(mounts, new RegExp(`^tmpfs ${at('creds')} tmpfs `, 'm'));
+    assert.match(mounts, new RegExp(`^tmpfs ${at('podinfo')} tmpfs `, 'm'));
+    assert.doesNotMatch(mounts, new RegExp(`^tmpfs ${at('config')} `, 'm'), 'configMap files are on disk, as upstream');
   }
   await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'sh', '-c', `echo mine > ${at('mine/f')}`]);
   assert.equal((await cat(c, ns, 'files', 'main', at('mem/files/f'))).trim(), 'mine');

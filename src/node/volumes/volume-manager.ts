@@ -127,8 +127,9 @@ export class VolumeManager {
       case 'downwardAPI':
       case 'projected': {
         const dir = this.volumeDir(uid, kind, volume.name);
-        // Secrets (and projections, which may hold them) never touch the disk when root.
-        if ((kind === 'secret' || kind === 'projected') && canMountTmpfs()) await mountTmpfs(dir);
+        // As upstream, only configMap files are on disk: secrets, downwardAPI and projected volumes
+        // are memory-backed (tmpfs) when root, so a secret never touches the disk.
+        if (kind !== 'configMap' && canMountTmpfs()) await mountTmpfs(dir);
         await this.writeProjected(pod, volume, dir);
         return { path: dir, readOnly: true };
       }
