@@ -167,6 +167,13 @@ test('hostPath: a file written by one pod is read by its replacement on the same
   });
   await onePod(ns, 'app=foc');
   assert.ok(fs.statSync(path.join(tmp, 'created.txt')).isFile());
+  // No type: a missing path is made a directory, as the container runtime makes a bind source.
+  await apply(ns, {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'untyped', labels: { app: 'untyped' } },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'touch /untyped/here; sleep 3600'], volumeMounts: [{ name: 'h', mountPath: '/untyped' }] }], volumes: [{ name: 'h', hostPath: { path: path.join(tmp, 'untyped') } }] },
+  });
+  await onePod(ns, 'app=untyped');
+  await waitFor('the pod to write into the made directory', () => fs.existsSync(path.join(tmp, 'untyped', 'here')) || undefined, 30_000, 250);
 });
 
 test('configMap, secret and downwardAPI files; ConfigMap edits show up within 60 s', { timeout: 300_000 }, async () => {

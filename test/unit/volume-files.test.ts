@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeObject } from '../../src/api/object.js';
 import { writeAtomically, type Payload } from '../../src/node/volumes/atomic-writer.js';
-import { checkHostPathType } from '../../src/node/volumes/host-path.js';
+import { checkHostPathType, prepareHostPath } from '../../src/node/volumes/host-path.js';
 import { containerMounts, SubPathError } from '../../src/node/volumes/volume-mounts.js';
 import { projectedPayload } from '../../src/node/volumes/projected-files.js';
 import { gitRepoSpecProblem } from '../../src/node/volumes/git-repo.js';
@@ -42,6 +42,9 @@ test('hostPath types are checked as upstream', async () => {
   fs.writeFileSync(file, 'x');
   const msg = (p: string, what: string) => ({ message: `hostPath type check failed: ${p} is not ${what}` });
   checkHostPathType(path.join(dir, 'whatever'), '');
+  assert.ok(!fs.existsSync(path.join(dir, 'whatever')), 'no type: nothing checked, nothing made by the check');
+  assert.equal(prepareHostPath(path.join(dir, 'untyped/dir'), undefined), path.join(dir, 'untyped/dir'));
+  assert.equal(fs.statSync(path.join(dir, 'untyped/dir')).mode & 0o777, 0o755, 'made as the runtime makes a missing bind source');
   checkHostPathType(path.join(dir, 'new/dir'), 'DirectoryOrCreate');
   assert.equal(fs.statSync(path.join(dir, 'new/dir')).mode & 0o777, 0o755);
   assert.throws(() => checkHostPathType(file, 'DirectoryOrCreate'), msg(file, 'a directory'));

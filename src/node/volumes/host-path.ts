@@ -1,5 +1,7 @@
 // hostPath: a node path used as it is, after upstream's type check (DirectoryOrCreate makes a
 // 0755 directory, FileOrCreate a 0644 file in an existing parent; the others must already be so).
+// Without a type nothing is checked, and a missing path becomes a 0755 directory when the container
+// starts, as containerd (and Docker) make a bind mount's missing source.
 import fs from 'node:fs';
 
 function stat(p: string): fs.Stats | undefined {
@@ -35,4 +37,11 @@ export function checkHostPathType(p: string, type: string | undefined): void {
   const check = checks[t];
   if (!check) throw new Error(`hostPath type check failed: ${p}: unknown type "${t}"`);
   if (!check[0]()) throw failed(check[1]);
+}
+
+/** The node path to mount for a hostPath source: checked as its type says, made as the runtime would when untyped. */
+export function prepareHostPath(p: string, type: string | undefined): string {
+  checkHostPathType(p, type);
+  if (!type && !stat(p)) fs.mkdirSync(p, { recursive: true, mode: 0o755 });
+  return p;
 }

@@ -13,7 +13,7 @@ import type { EnvSources } from '../container-env.js';
 import { writeAtomically } from './atomic-writer.js';
 import { diskUsage, setUpEmptyDir, sizeLimitBytes, tearDownEmptyDir } from './empty-dir.js';
 import { setUpGitRepo } from './git-repo.js';
-import { checkHostPathType } from './host-path.js';
+import { prepareHostPath } from './host-path.js';
 import { resolveClaim } from './persistent-claim.js';
 import { projectedPayload } from './projected-files.js';
 import { canMountTmpfs, mountTmpfs, unmountIfMounted } from './tmpfs.js';
@@ -116,8 +116,7 @@ export class VolumeManager {
         return { path: dir, readOnly: false };
       }
       case 'hostPath':
-        checkHostPathType(volume.hostPath.path, volume.hostPath.type);
-        return { path: volume.hostPath.path, readOnly: false };
+        return { path: prepareHostPath(volume.hostPath.path, volume.hostPath.type), readOnly: false };
       case 'persistentVolumeClaim': {
         const claim = await resolveClaim(this.opts.client, pod, volume.persistentVolumeClaim, this.opts.nodeAddresses, this.opts.node());
         return { path: claim.hostPath, readOnly: claim.readOnly };
