@@ -2,9 +2,10 @@
 // claim is bound to the smallest Available volume that fits it (storageClassName, volumeMode,
 // accessModes, capacity, selector; or the one named by its volumeName / pre-bound by a claimRef),
 // and phases follow as upstream: volumes Available → Bound → Released when their claim goes (then
-// Retain keeps them, Delete removes the object), claims Pending → Bound → Lost when their volume
-// goes. It also keeps the protection finalizers: a claim used by a pod, or a bound volume, is
-// not removed until that ends.
+// Retain keeps them, Delete removes data and object, or leaves them Failed where no deleter can),
+// claims Pending → Bound → Lost when their volume goes. WaitForFirstConsumer claims wait for a
+// scheduled pod. It also keeps the protection finalizers: a claim used by a pod, or a bound volume,
+// is not removed until that ends.
 import type { KubeObject } from '../api/object.js';
 import { ApiError } from '../api/status.js';
 import { claimRefIs, findVolumeForClaim, volumeReachableFrom } from '../api/persistent-volume-match.js';
@@ -13,7 +14,8 @@ import type { ResourceRef } from '../client/resource-ref.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
-import { defaultLocalPathClass, isDefaultClass, localPathProvisioner, provisionedVolume, removeProvisionedData } from './local-path-provisioner.js';
+import { defaultLocalPathClass, isDefaultClass, localPathProvisioner, provisionedVolume } from './local-path-provisioner.js';
+import { deleteVolumeData } from './volume-deleter.js';
 
 const refs = {
   pvs: { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false },
@@ -350,11 +352,18 @@ export class PersistentVolumeController {
     return this.client.patch(refs.pvs, '', pv.metadata.name!, 'merge', { status }, { subresource: 'status' });
   }
 
-  /** persistentVolumeReclaimPolicy: Retain keeps a Released volume; Delete removes the object. */
+  /** persistentVolumeReclaimPolicy: Retain keeps a Released volume; Delete removes its data and the object (or fails it, volume-deleter.ts). */
   private async reclaim(pv: KubeObject): Promise<void> {
     const policy = pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
     if (policy === 'Delete') {
-      removeProvisionedData(pv, this.storageDir);
+      const refused = deleteVolumeData(pv, this.storageDir);
+      if (refused) {
+        if (pv.status?.phase !== 'Failed') {
+          await this.setVolumePhase(pv, 'Failed', refused);
+          this.events.warning(pv, 'VolumeFailedDelete', refused);
+        }
+        return;
+      }
       try {
         await this.client.delete(refs.pvs, '', pv.metadata.name!);
       } catch (e) {

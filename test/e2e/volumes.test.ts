@@ -15,7 +15,7 @@ import { apply as applyIn, cat as catIn, destroyVolumeCluster, emptyDirSeed, eve
 let c: TestCluster;
 let tmp: string;
 const symlinkTaint = { key: 'nanokube.test/symlink-mounts', value: 'true', effect: 'NoSchedule' };
-const namespaces = ['vol-symlink', 'vol-empty', 'vol-git', 'vol-host', 'vol-cm', 'vol-local', 'vol-pv', 'vol-pending', 'vol-protect', 'vol-wffc'];
+const namespaces = ['vol-symlink', 'vol-reclaim', 'vol-empty', 'vol-git', 'vol-host', 'vol-cm', 'vol-local', 'vol-pv', 'vol-pending', 'vol-protect', 'vol-wffc'];
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-volumes-'));
@@ -338,6 +338,32 @@ test('without private mounts, mountPath is a link to the volume where the path i
 
   await c.ok(v, ['delete', 'pod', '-n', ns, 'linked', 'blocked']);
   assert.ok(!fs.existsSync(free) && fs.lstatSync(free, { throwIfNoEntry: false }) === undefined, 'the link went with the pod');
+});
+
+test('reclaim policy Delete: a hostPath under /tmp is removed with its volume; where no deleter can, the volume is Failed and its data kept', { timeout: 300_000 }, async () => {
+  const ns = 'vol-reclaim';
+  const tmpData = fs.mkdtempSync(path.join(tmp, 'reclaim-hostpath-'));
+  const nas = fs.mkdtempSync(path.join(tmp, 'reclaim-nfs-'));
+  fs.writeFileSync(path.join(nas, 'keep'), 'x');
+  const volume = (name: string, source: Record<string, unknown>) => ({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name },
+    spec: { capacity: { storage: '1Mi' }, accessModes: ['ReadWriteMany'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'reclaim', claimRef: { namespace: ns, name }, ...source },
+  });
+  const claim = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { storageClassName: 'reclaim', accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Mi' } } } });
+  await c.apply(v, [volume('reclaim-tmp', { hostPath: { path: tmpData } }), volume('reclaim-nfs', { nfs: { server: '127.0.0.1', path: nas } })]);
+  await c.apply(v, [claim('reclaim-tmp'), claim('reclaim-nfs')], ['-n', ns]);
+  await waitFor('both claims to be Bound', async () => (await c.ok(v, ['get', 'pvc', '-n', ns, '--no-headers'])).split('\n').filter((l) => /\sBound\s/.test(l)).length === 2 || undefined, 60_000, 500);
+  await c.ok(v, ['delete', 'pvc', '-n', ns, 'reclaim-tmp', 'reclaim-nfs']);
+  await waitFor('the /tmp hostPath volume to be deleted', async () => (await c.kubectl(v, ['get', 'pv', 'reclaim-tmp'])).code !== 0 || undefined, 60_000, 500);
+  assert.ok(!fs.existsSync(tmpData), 'its directory went with it');
+  for (const k of [v, old]) {
+    await waitFor('the nfs volume to be Failed', async () => /reclaim-nfs\s+1Mi\s+RWX\s+Delete\s+Failed\s+vol-reclaim\/reclaim-nfs/.test(await c.ok(k, ['get', 'pv', 'reclaim-nfs'])) || undefined, 60_000, 500);
+    assert.match(await c.ok(k, ['describe', 'pv', 'reclaim-nfs']), /Warning\s+VolumeFailedDelete\s.*error getting deleter volume plugin for volume "reclaim-nfs": no deletable volume plugin matched/);
+  }
+  const pv = JSON.parse(await c.ok(v, ['get', 'pv', 'reclaim-nfs', '-o', 'json']));
+  assert.equal(pv.status.message, 'error getting deleter volume plugin for volume "reclaim-nfs": no deletable volume plugin matched');
+  assert.ok(fs.existsSync(path.join(nas, 'keep')), 'the data stays');
+  await c.ok(v, ['delete', 'pv', 'reclaim-nfs']);
 });
 
 test('a claim in use is not removed until its pods are gone (kubernetes.io/pvc-protection)', { timeout: 300_000 }, async () => {
