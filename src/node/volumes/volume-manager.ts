@@ -190,7 +190,7 @@ export class VolumeManager {
               if (process.env.NANOKUBE_DEBUG) console.error(`volume ${volume.name} of pod ${uid}:`, e);
             });
           } else if (kind === 'emptyDir' && !entry.evicted) {
-            this.checkSizeLimit(uid, entry, volume);
+            await this.checkSizeLimit(uid, entry, volume);
           }
         }
       }
@@ -199,11 +199,11 @@ export class VolumeManager {
     }
   }
 
-  private checkSizeLimit(uid: string, entry: PodVolumes, volume: any): void {
+  private async checkSizeLimit(uid: string, entry: PodVolumes, volume: any): Promise<void> {
     const limit = sizeLimitBytes(volume.emptyDir);
     if (!limit || limit <= 0) return;
-    const used = diskUsage(this.volumeDir(uid, 'emptyDir', volume.name));
-    if (used <= limit) return;
+    const used = await diskUsage(this.volumeDir(uid, 'emptyDir', volume.name));
+    if (used <= limit || entry.evicted || !this.pods.has(uid)) return;
     entry.evicted = true;
     const shown = Quantity.parse(String(volume.emptyDir.sizeLimit)).toString();
     this.opts.onSizeLimitExceeded(uid, `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${shown}". `);
