@@ -51,7 +51,7 @@ test('hostPath types are checked as upstream', async () => {
   assert.throws(() => checkHostPathType(path.join(dir, 'missing'), 'Directory'), msg(path.join(dir, 'missing'), 'a directory'));
   checkHostPathType(path.join(dir, 'made'), 'FileOrCreate');
   assert.ok(fs.statSync(path.join(dir, 'made')).isFile());
-  assert.throws(() => checkHostPathType(path.join(dir, 'no-parent/f'), 'FileOrCreate'));
+  assert.throws(() => checkHostPathType(path.join(dir, 'no-parent/f'), 'FileOrCreate'), { message: `open ${path.join(dir, 'no-parent/f')}: no such file or directory` });
   assert.throws(() => checkHostPathType(dir, 'File'), msg(dir, 'a file'));
   assert.throws(() => checkHostPathType(file, 'Socket'), msg(file, 'a socket file'));
   assert.throws(() => checkHostPathType(file, 'CharDevice'), msg(file, 'a character device'));

@@ -3,6 +3,7 @@
 // Without a type nothing is checked, and a missing path becomes a 0755 directory when the container
 // starts, as containerd (and Docker) make a bind mount's missing source.
 import fs from 'node:fs';
+import util from 'node:util';
 
 function stat(p: string): fs.Stats | undefined {
   return fs.statSync(p, { throwIfNoEntry: false });
@@ -21,7 +22,10 @@ export function checkHostPathType(p: string, type: string | undefined): void {
     try {
       fs.closeSync(fs.openSync(p, fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644));
     } catch (e) {
-      throw new Error(`hostPath type check failed: ${p}: ${(e as Error).message}`);
+      // The kubelet passes on the open error as Go words it.
+      const errno = (e as NodeJS.ErrnoException).errno;
+      const text = errno !== undefined ? util.getSystemErrorMap().get(errno)?.[1] : undefined;
+      throw new Error(`open ${p}: ${text ?? (e as Error).message}`);
     }
   }
   const st = stat(p);
