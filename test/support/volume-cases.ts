@@ -157,9 +157,9 @@ export async function hostPathSeed(c: TestCluster, ns: string, dataPath: string,
 }
 
 /**
- * configMap (all keys, items with a mode, one key by subPath), secret (defaultMode), an optional
- * missing ConfigMap, downwardAPI labels, a Memory emptyDir with subPathExpr (tmpfs for all but the
- * configMap when root); edits reach the files.
+ * configMap (all keys, items with a mode, one key by subPath), secret (defaultMode), a projected
+ * volume of the three kinds, an optional missing ConfigMap, downwardAPI labels, a Memory emptyDir
+ * with subPathExpr (tmpfs for all but the configMap when root); edits reach the files.
  * Mount paths are under `root` (a path of the node no other test uses: containers run on the node's
  * own file system, where missing mount points are made and removed with the pod).
  */
@@ -178,6 +178,16 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
         { name: 'maybe', configMap: { name: 'absent', optional: true } },
         { name: 'mem', emptyDir: { medium: 'Memory' } },
         { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+        {
+          name: 'bundle', projected: {
+            defaultMode: 0o440,
+            sources: [
+              { configMap: { name: 'app-config', items: [{ key: 'other', path: 'cfg/other' }] } },
+              { secret: { name: 'app-secret' } },
+              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        },
       ],
       containers: [{
         name: 'main', image: 'busybox', command: ['sh', '-c', 'while true; do sleep 1; done'],
@@ -187,6 +197,7 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
           { name: 'maybe', mountPath: at('maybe') }, { name: 'info', mountPath: at('podinfo') }, { name: 'mem', mountPath: at('mem') },
           { name: 'mem', mountPath: at('mine'), subPathExpr: '$(POD_NAME)' },
           { name: 'config', mountPath: at('single/greeting.txt'), subPath: 'greeting' },
+          { name: 'bundle', mountPath: at('bundle') },
         ],
       }],
     },
@@ -197,8 +208,12 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
   assert.equal(await cat(c, ns, 'files', 'main', at('single/greeting.txt')), 'hello', 'one key as a file with subPath');
   assert.equal(await cat(c, ns, 'files', 'main', at('creds/password')), 's3cret');
   assert.equal(await cat(c, ns, 'files', 'main', at('podinfo/labels')), 'app="files"\ntier="web"');
-  const modes = await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'stat', '-L', '-c', '%a', at('picked/sub/hi.txt'), at('creds/password'), at('config/greeting')]);
-  assert.deepEqual(modes.trim().split('\n'), ['600', '400', '644']);
+  // A projected volume: items of a ConfigMap, a whole Secret and a downwardAPI field, with its defaultMode.
+  assert.equal(await cat(c, ns, 'files', 'main', at('bundle/cfg/other')), 'x');
+  assert.equal(await cat(c, ns, 'files', 'main', at('bundle/password')), 's3cret');
+  assert.equal(await cat(c, ns, 'files', 'main', at('bundle/namespace')), ns);
+  const modes = await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'stat', '-L', '-c', '%a', at('picked/sub/hi.txt'), at('creds/password'), at('config/greeting'), at('bundle/password')]);
+  assert.deepEqual(modes.trim().split('\n'), ['600', '400', '644', '440']);
   assert.match(await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'ls', '-a', at('config')]), /\.\.data/);
   // A missing optional ConfigMap: an empty set of files (upstream too writes its ..data link).
   assert.equal(await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'ls', at('maybe')]), '');
@@ -210,6 +225,7 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
     assert.match(mounts, new RegExp(`^tmpfs ${at('mem')} tmpfs `, 'm'));
     assert.match(mounts, new RegExp(`^tmpfs ${at('creds')} tmpfs `, 'm'));
     assert.match(mounts, new RegExp(`^tmpfs ${at('podinfo')} tmpfs `, 'm'));
+    assert.match(mounts, new RegExp(`^tmpfs ${at('bundle')} tmpfs `, 'm'));
     assert.doesNotMatch(mounts, new RegExp(`^tmpfs ${at('config')} `, 'm'), 'configMap files are on disk, as upstream');
   }
   await c.ok(v, ['exec', '-n', ns, 'files', '-c', 'main', '--', 'sh', '-c', `echo mine > ${at('mine/f')}`]);
@@ -219,6 +235,9 @@ export async function projectedFiles(c: TestCluster, ns: string, root: string): 
   const t0 = Date.now();
   await waitFor('the edit in the mounted file', async () => ((await cat(c, ns, 'files', 'main', at('config/greeting'))) === 'bye' ? true : undefined), 60_000, 500);
   assert.ok(Date.now() - t0 < 60_000);
+  // A Secret's edit reaches its own volume and the projection holding it.
+  await c.ok(old, ['patch', 'secret', '-n', ns, 'app-secret', '--type', 'merge', '-p', '{"stringData":{"password":"changed"}}']);
+  await waitFor('the Secret edit in both volumes', async () => ((await cat(c, ns, 'files', 'main', at('creds/password'))) === 'changed' && (await cat(c, ns, 'files', 'main', at('bundle/password'))) === 'changed' ? true : undefined), 60_000, 500);
   await c.ok(v, ['label', 'pod', '-n', ns, 'files', 'tier=db', '--overwrite']);
   await waitFor('the label in the downwardAPI file', async () => ((await cat(c, ns, 'files', 'main', at('podinfo/labels'))) === 'app="files"\ntier="db"' ? true : undefined), 60_000, 500);
 
