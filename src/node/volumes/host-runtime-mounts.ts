@@ -56,6 +56,11 @@ function kindOf(p: string): 'dir' | 'other' | 'missing' {
 }
 
 function mountPointsFile(podStateDir: string): string {
+  return path.join(podStateDir, 'mount-points-used.json');
+}
+
+/** Before the machine-wide notes, a pod listed only the mount points it made here (a pod started then may still run). */
+function legacyMountPointsFile(podStateDir: string): string {
   return path.join(podStateDir, 'mount-points.json');
 }
 
@@ -180,7 +185,10 @@ function mountPointsInUse(): Set<string> {
 
 /** Removes the mount points nanokube made that a pod's containers used, when empty and mounted nowhere any more. */
 function removeMountPoints(podStateDir: string): void {
-  const used = readList(mountPointsFile(podStateDir));
+  const legacy = readList(legacyMountPointsFile(podStateDir));
+  for (const p of legacy) if (fs.existsSync(p)) markMade(p);
+  fs.rmSync(legacyMountPointsFile(podStateDir), { force: true });
+  const used = [...new Set([...readList(mountPointsFile(podStateDir)), ...legacy])];
   if (used.length === 0) return;
   const inUse = mountPointsInUse();
   for (const p of used.sort((a, b) => b.length - a.length)) {
