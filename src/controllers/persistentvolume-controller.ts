@@ -2,24 +2,26 @@
 // claim is bound to the smallest Available volume that fits it (storageClassName, volumeMode,
 // accessModes, capacity, selector; or the one named by its volumeName / pre-bound by a claimRef),
 // and phases follow as upstream: volumes Available → Bound → Released when their claim goes (then
-// Retain keeps them, Delete removes the object), claims Pending → Bound → Lost when their volume
-// goes. It also keeps the protection finalizers: a claim used by a pod, or a bound volume, is
-// not removed until that ends.
+// Retain keeps them, Delete removes data and object, or leaves them Failed where no deleter can),
+// claims Pending → Bound → Lost when their volume goes. WaitForFirstConsumer claims wait for a
+// scheduled pod. It also keeps the protection finalizers: a claim used by a pod, or a bound volume,
+// is not removed until that ends.
 import type { KubeObject } from '../api/object.js';
 import { ApiError } from '../api/status.js';
-import { Quantity } from '../api/quantity.js';
-import { selectorFromLabelSelector } from '../api/labels.js';
+import { claimRefIs, findVolumeForClaim, volumeReachableFrom } from '../api/persistent-volume-match.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
-import { defaultLocalPathClass, isDefaultClass, localPathProvisioner, provisionedVolume, removeProvisionedData } from './local-path-provisioner.js';
+import { defaultLocalPathClass, isDefaultClass, localPathProvisioner, provisionedVolume } from './local-path-provisioner.js';
+import { deleteVolumeData } from './volume-deleter.js';
 
 const refs = {
   pvs: { group: '', version: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false },
   pvcs: { group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true },
   pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
   storageClasses: { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false },
 } satisfies Record<string, ResourceRef>;
 
@@ -27,38 +29,13 @@ const pvcProtection = 'kubernetes.io/pvc-protection';
 const pvProtection = 'kubernetes.io/pv-protection';
 const annBindCompleted = 'pv.kubernetes.io/bind-completed';
 const annBoundByController = 'pv.kubernetes.io/bound-by-controller';
+const annStorageProvisioner = 'volume.kubernetes.io/storage-provisioner';
+const annBetaStorageProvisioner = 'volume.beta.kubernetes.io/storage-provisioner';
+const annSelectedNode = 'volume.kubernetes.io/selected-node';
 
-function storageOf(list: Record<string, string> | undefined): bigint {
-  const q = list?.storage;
-  return q === undefined ? 0n : Quantity.parse(q).value();
-}
-
-/** Whether a volume can serve a claim (everything but who it is bound to). */
-export function volumeFitsClaim(pv: KubeObject, pvc: KubeObject): boolean {
-  const vs = pv.spec ?? {};
-  const cs = pvc.spec ?? {};
-  if ((vs.storageClassName ?? '') !== (cs.storageClassName ?? '')) return false;
-  if ((vs.volumeMode ?? 'Filesystem') !== (cs.volumeMode ?? 'Filesystem')) return false;
-  const modes: string[] = vs.accessModes ?? [];
-  if (!(cs.accessModes ?? []).every((m: string) => modes.includes(m))) return false;
-  if (storageOf(vs.capacity) < storageOf(cs.resources?.requests)) return false;
-  if (cs.selector && !selectorFromLabelSelector(cs.selector).matches(pv.metadata.labels ?? {})) return false;
-  return true;
-}
-
-function claimRefIs(pv: KubeObject, pvc: KubeObject): boolean {
-  const ref = pv.spec?.claimRef;
-  return !!ref && ref.name === pvc.metadata.name && (ref.namespace ?? '') === pvc.metadata.namespace && (!ref.uid || ref.uid === pvc.metadata.uid);
-}
-
-/** The volume a Pending claim should bind to: one pre-bound to it, else the smallest that fits. */
-export function findVolumeForClaim(pvs: KubeObject[], pvc: KubeObject): KubeObject | undefined {
-  const candidates = pvs.filter((pv) => !pv.metadata.deletionTimestamp && pv.status?.phase !== 'Released' && pv.status?.phase !== 'Failed');
-  const preBound = candidates.find((pv) => claimRefIs(pv, pvc) && volumeFitsClaim(pv, pvc));
-  if (preBound) return preBound;
-  const free = candidates.filter((pv) => !pv.spec?.claimRef && volumeFitsClaim(pv, pvc));
-  free.sort((a, b) => (storageOf(a.spec?.capacity) < storageOf(b.spec?.capacity) ? -1 : storageOf(a.spec?.capacity) > storageOf(b.spec?.capacity) ? 1 : 0));
-  return free[0];
+/** Upstream's podUsesPVC: only a scheduled pod holds a claim (the kubelet will not start one whose claim is being deleted). */
+export function podUsesClaim(pod: KubeObject, claimName: string): boolean {
+  return !!pod.spec?.nodeName && (pod.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === claimName);
 }
 
 export class PersistentVolumeController {
@@ -68,6 +45,8 @@ export class PersistentVolumeController {
   private readonly classes: Informer;
   private readonly queue = new WorkQueue({ baseDelayMs: 200, maxDelayMs: 30_000 });
   private readonly events: EventRecorder;
+  /** The local-path provisioner's own events (upstream: a separate process, its own event source). */
+  private readonly provisionerEvents: EventRecorder;
   private readonly reportedPending = new Map<string, string>();
 
   constructor(
@@ -76,6 +55,7 @@ export class PersistentVolumeController {
     private readonly storageDir: string,
   ) {
     this.events = new EventRecorder(client, { component: 'persistentvolume-controller' });
+    this.provisionerEvents = new EventRecorder(client, { component: localPathProvisioner });
     this.pvs = new Informer(client, refs.pvs);
     this.pvcs = new Informer(client, refs.pvcs);
     this.pods = new Informer(client, refs.pods);
@@ -174,10 +154,18 @@ export class PersistentVolumeController {
         await this.client.patch(refs.pvcs, ns, name, 'merge', { spec: { storageClassName: defaultClass.metadata.name }, metadata: { resourceVersion: pvc!.metadata.resourceVersion } });
         return;
       }
-      const pv = findVolumeForClaim(this.pvs.list(), pvc!);
+      const sc = pvc!.spec?.storageClassName ? this.classes.get('', pvc!.spec.storageClassName) : undefined;
+      let node: KubeObject | undefined;
+      if ((sc as any)?.volumeBindingMode === 'WaitForFirstConsumer') {
+        // As upstream: nothing is bound or provisioned before a pod using the claim is scheduled, and
+        // then only a volume its node can reach.
+        const nodeName = this.consumerNode(pvc!);
+        if (!nodeName) return this.claimPending(pvc!, 'waiting for first consumer to be created before binding', 'WaitForFirstConsumer');
+        node = await this.nodeNamed(nodeName);
+      }
+      const pv = findVolumeForClaim(this.pvs.list().filter((v) => !node || volumeReachableFrom(v, node)), pvc!);
       if (!pv) {
-        const sc = pvc!.spec?.storageClassName ? this.classes.get('', pvc!.spec.storageClassName) : undefined;
-        if ((sc as any)?.provisioner === localPathProvisioner) return this.provision(pvc!, sc!);
+        if ((sc as any)?.provisioner === localPathProvisioner) return this.provision(pvc!, sc!, node?.metadata.name);
         return this.claimPending(pvc!);
       }
       await this.bind(pv, pvc!);
@@ -208,19 +196,43 @@ export class PersistentVolumeController {
     }
   }
 
-  /** local-path: a volume for the claim, on the node of its first pod under WaitForFirstConsumer. */
-  private async provision(pvc: KubeObject, sc: KubeObject): Promise<void> {
-    let node: string | undefined;
-    if ((sc as any).volumeBindingMode === 'WaitForFirstConsumer') {
-      const consumer = this.pods.list(pvc.metadata.namespace).find((p) => p.spec?.nodeName && !p.metadata.deletionTimestamp &&
-        (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
-      if (!consumer) return this.claimPending(pvc, 'waiting for first consumer to be created before binding', 'WaitForFirstConsumer');
-      node = consumer.spec!.nodeName;
+  /** The node of a scheduled pod that uses the claim (WaitForFirstConsumer waits for one). */
+  private consumerNode(pvc: KubeObject): string | undefined {
+    const consumer = this.pods.list(pvc.metadata.namespace).find((p) => !p.metadata.deletionTimestamp && podUsesClaim(p, pvc.metadata.name!));
+    return consumer?.spec?.nodeName;
+  }
+
+  /** The Node (for its labels), or a stand-in with only its host name label when it is gone. */
+  private async nodeNamed(name: string): Promise<KubeObject> {
+    try {
+      return await this.client.get(refs.nodes, '', name);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 404)) throw e;
+      return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } } as KubeObject;
+    }
+  }
+
+  /**
+   * local-path: a volume for the claim, on the node of its first pod under WaitForFirstConsumer. As
+   * upstream, the claim is first annotated with its provisioner (and the chosen node, which upstream's
+   * scheduler writes) and an ExternalProvisioning event says so; the provisioner then makes the volume.
+   */
+  private async provision(pvc: KubeObject, sc: KubeObject, node: string | undefined): Promise<void> {
+    const provisioner: string = (sc as any).provisioner;
+    const annotations = pvc.metadata.annotations ?? {};
+    if (annotations[annStorageProvisioner] !== provisioner || (node && annotations[annSelectedNode] !== node)) {
+      const wanted: Record<string, string> = { [annStorageProvisioner]: provisioner, [annBetaStorageProvisioner]: provisioner };
+      if (node) wanted[annSelectedNode] = node;
+      await this.client.patch(refs.pvcs, pvc.metadata.namespace!, pvc.metadata.name!, 'merge', { metadata: { annotations: wanted, resourceVersion: pvc.metadata.resourceVersion } });
+      this.events.normal(pvc, 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
+      return; // the claim's update brings it back here
     }
     const pv = provisionedVolume(pvc, sc, this.storageDir, node);
+    if (this.pvs.get('', pv.metadata.name!)) return;
+    this.provisionerEvents.normal(pvc, 'Provisioning', `External provisioner is provisioning volume for claim "${pvc.metadata.namespace}/${pvc.metadata.name}"`);
     try {
       await this.client.create(refs.pvs, '', pv);
-      this.events.normal(pvc, 'ProvisioningSucceeded', `Successfully provisioned volume ${pv.metadata.name}`);
+      this.provisionerEvents.normal(pvc, 'ProvisioningSucceeded', `Successfully provisioned volume ${pv.metadata.name}`);
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
@@ -271,14 +283,19 @@ export class PersistentVolumeController {
     }
   }
 
-  /** A deleted claim keeps kubernetes.io/pvc-protection while a running pod uses it. */
+  /**
+   * A deleted claim keeps kubernetes.io/pvc-protection while a pod uses it: as upstream's
+   * pvc-protection controller, any scheduled pod naming it, whatever its phase, until the pod object
+   * is gone. The informer may lag behind a pod just created, so "unused" is confirmed with a live list.
+   */
   private async releaseClaimProtection(pvc: KubeObject): Promise<void> {
     if (!(pvc.metadata.finalizers ?? []).includes(pvcProtection)) return;
-    const inUse = this.pods.list(pvc.metadata.namespace).some((p) =>
-      p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' &&
-      (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
-    if (inUse) return;
-    await this.client.patch(refs.pvcs, pvc.metadata.namespace!, pvc.metadata.name!, 'merge', {
+    const ns = pvc.metadata.namespace!;
+    const name = pvc.metadata.name!;
+    if (this.pods.list(ns).some((p) => podUsesClaim(p, name))) return;
+    const live = await this.client.list(refs.pods, ns);
+    if (live.items.some((p) => podUsesClaim(p, name))) return;
+    await this.client.patch(refs.pvcs, ns, name, 'merge', {
       metadata: { finalizers: (pvc.metadata.finalizers ?? []).filter((f: string) => f !== pvcProtection), resourceVersion: pvc.metadata.resourceVersion },
     });
   }
@@ -335,11 +352,18 @@ export class PersistentVolumeController {
     return this.client.patch(refs.pvs, '', pv.metadata.name!, 'merge', { status }, { subresource: 'status' });
   }
 
-  /** persistentVolumeReclaimPolicy: Retain keeps a Released volume; Delete removes the object. */
+  /** persistentVolumeReclaimPolicy: Retain keeps a Released volume; Delete removes its data and the object (or fails it, volume-deleter.ts). */
   private async reclaim(pv: KubeObject): Promise<void> {
     const policy = pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain';
     if (policy === 'Delete') {
-      removeProvisionedData(pv, this.storageDir);
+      const refused = deleteVolumeData(pv, this.storageDir);
+      if (refused) {
+        if (pv.status?.phase !== 'Failed') {
+          await this.setVolumePhase(pv, 'Failed', refused);
+          this.events.warning(pv, 'VolumeFailedDelete', refused);
+        }
+        return;
+      }
       try {
         await this.client.delete(refs.pvs, '', pv.metadata.name!);
       } catch (e) {

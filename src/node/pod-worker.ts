@@ -58,6 +58,7 @@ export class PodWorker {
   private sandboxStopped = false;
   private volumeRetryMs = 0;
   private lastMountError = '';
+  private adopting = false;
 
   constructor(
     pod: KubeObject,
@@ -74,8 +75,23 @@ export class PodWorker {
     this.adopt(adopted);
   }
 
-  /** Containers that survived an agent restart: same processes, same restart counts. */
+  /**
+   * Containers that survived an agent restart: same processes, same restart counts. No sync runs
+   * until every one is adopted (the agent kicks the new worker): one that ended while the agent was
+   * down must not start a sync that sees the others as not running, which then started a second
+   * copy of one (its state dir taken over, the first orphaned) or, for a pod being deleted, removed
+   * the pod while one still ran.
+   */
   private adopt(handles: ContainerHandle[]): void {
+    this.adopting = true;
+    try {
+      this.adoptAll(handles);
+    } finally {
+      this.adopting = false;
+    }
+  }
+
+  private adoptAll(handles: ContainerHandle[]): void {
     const byName = new Map<string, ContainerHandle[]>();
     for (const h of handles) (byName.get(h.name) ?? byName.set(h.name, []).get(h.name)!).push(h);
     for (const [name, hs] of byName) {
@@ -114,7 +130,7 @@ export class PodWorker {
   }
 
   kick(): void {
-    if (this.closed) return;
+    if (this.closed || this.adopting) return;
     if (this.syncing) {
       this.dirty = true;
       return;

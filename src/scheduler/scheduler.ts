@@ -11,7 +11,7 @@ import { WorkQueue } from '../client/work-queue.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { NodeUsageIndex } from './node-usage.js';
 import { filterNode, scoreNode, unschedulableMessage } from './fit.js';
-import { claimProblem, volumeNodeAffinityConflict, volumesFitNode, type VolumeObjects } from './volume-binding.js';
+import { claimProblem, volumesProblemOnNode, type VolumeObjects } from './volume-binding.js';
 
 const podsRef: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const nodesRef: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
@@ -78,6 +78,7 @@ export class Scheduler {
     this.volumeObjects = {
       claim: (ns, n) => this.claims.get(ns, n),
       volume: (n) => this.volumes.get('', n),
+      volumes: () => this.volumes.list(),
       storageClass: (n) => this.classes.get('', n),
       defaultStorageClass: () => this.classes.list().find((c) => c.metadata.annotations?.[defaultClassAnnotation] === 'true'),
     };
@@ -137,7 +138,8 @@ export class Scheduler {
     }
     for (const node of nodes) {
       const f = claims ? [claims.reason] : filterNode(pod, node, this.usage.usage(node.metadata.name!), requests);
-      if (f.length === 0 && !volumesFitNode(pod, node, this.volumeObjects)) f.push(volumeNodeAffinityConflict);
+      const volumeProblem = f.length === 0 ? volumesProblemOnNode(pod, node, this.volumeObjects) : undefined;
+      if (volumeProblem) f.push(volumeProblem);
       if (f.length === 0) feasible.push(node);
       else failures.push(f);
     }

@@ -1,6 +1,8 @@
 // kill -9 of the node agent (here the whole `nanokube up` process) with 20 running pods: after a
 // restart the same processes run, restart counts are unchanged, and a container that ended while
 // the agent was down is reported with its real exit code.
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { alive, TestCluster, waitFor } from '../support/cluster.js';
@@ -72,4 +74,52 @@ test('containers survive kill -9 of the agent and are re-adopted', { timeout: 30
   }
   // Logs written before the restart are still served.
   assert.match(await cluster.ok('1.27', ['logs', 'sleeper-0']), new RegExp(`pid=${pids.get('sleeper-0')}`));
+});
+
+test('a re-adopted pod whose init container ended before the restart: its other containers are neither started twice nor left running when it was deleted meanwhile', { timeout: 300_000 }, async () => {
+  const c = await TestCluster.start(['--node-name', 'restart-a']);
+  try {
+    c.startAgent('restart-b');
+    await c.waitForReadyNodes('1.33', 2);
+    // Names as in the gitRepo sidecar example where this was seen: the agent re-adopts containers in
+    // its state directory's order, and with these the ended init container comes first on ext4.
+    const pod = (name: string) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: {
+        nodeName: 'restart-b', terminationGracePeriodSeconds: 1,
+        initContainers: [
+          { name: 'clone', image: 'busybox', command: ['true'] },
+          { name: 'sync', image: 'busybox', restartPolicy: 'Always', command: ['sh', '-c', 'echo pid=$$$$; exec sleep 3600'] },
+        ],
+        containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo pid=$$$$; exec sleep 3600'] }],
+      },
+    });
+    await c.apply('1.33', [pod('kept'), pod('deleted')]);
+    const pids = new Map<string, number>();
+    for (const name of ['kept', 'deleted']) {
+      for (const container of ['sync', 'main']) {
+        const log = await waitFor(`${name}/${container} to start`, async () => {
+          const r = await c.kubectl('1.33', ['logs', name, '-c', container]);
+          return /pid=\d+/.test(r.stdout) ? r.stdout : undefined;
+        }, 120_000, 250);
+        pids.set(`${name}/${container}`, Number(/pid=(\d+)/.exec(log)![1]));
+      }
+    }
+    const agent = c.agents[0];
+    await agent.kill('SIGKILL');
+    await c.ok('1.33', ['delete', 'pod', 'deleted', '--wait=false']);
+    c.startAgent('restart-b');
+    await waitFor('the deleted pod to be removed by its returning node', async () => (await c.kubectl('1.33', ['get', 'pod', 'deleted'])).code !== 0 || undefined, 120_000, 250);
+    for (const container of ['sync', 'main']) assert.ok(!alive(pids.get(`deleted/${container}`)!), `deleted/${container} was stopped`);
+    const kept = await waitFor('the kept pod to be Running again', async () => {
+      const p = JSON.parse(await c.ok('1.33', ['get', 'pod', 'kept', '-o', 'json']));
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    }, 60_000, 250);
+    assert.equal(kept.status.containerStatuses[0].restartCount, 0);
+    for (const container of ['sync', 'main']) assert.ok(alive(pids.get(`kept/${container}`)!), `kept/${container} is the same process`);
+    const mainDir = path.join(agent.dataDir, 'containers', kept.metadata.uid, 'main');
+    assert.deepEqual(fs.readdirSync(mainDir), ['0'], 'main was not started a second time');
+  } finally {
+    await c.destroy();
+  }
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/object.js';
-import { claimProblem, unboundImmediateClaims, volumesFitNode, type VolumeObjects } from '../../src/scheduler/volume-binding.js';
+import { claimProblem, noVolumesToBind, unboundImmediateClaims, volumeNodeAffinityConflict, volumesProblemOnNode, type VolumeObjects } from '../../src/scheduler/volume-binding.js';
 
 const obj = (kind: string, name: string, rest: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject =>
   ({ apiVersion: 'v1', kind, metadata: { name, namespace: 'default', ...meta }, ...rest }) as KubeObject;
@@ -10,6 +10,7 @@ function objects(claims: KubeObject[], volumes: KubeObject[] = [], classes: Kube
   return {
     claim: (_ns, n) => claims.find((c) => c.metadata.name === n),
     volume: (n) => volumes.find((v) => v.metadata.name === n),
+    volumes: () => volumes,
     storageClass: (n) => classes.find((c) => c.metadata.name === n),
     defaultStorageClass: () => classes.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true'),
   };
@@ -35,10 +36,27 @@ test('WaitForFirstConsumer claims (named or by the default class) and bound clai
   assert.equal(claimProblem(obj('Pod', 'q', { spec: {} }), objects([])), undefined);
 });
 
+const onlyOn = (node: string) => ({ required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } });
+
 test('a bound volume\'s node affinity limits the nodes', () => {
   const claim = obj('PersistentVolumeClaim', 'c', { spec: { volumeName: 'v' }, status: { phase: 'Bound' } });
-  const pinned = obj('PersistentVolume', 'v', { spec: { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['a'] }] }] } } } });
-  assert.equal(volumesFitNode(pod, node('a'), objects([claim], [pinned])), true);
-  assert.equal(volumesFitNode(pod, node('b'), objects([claim], [pinned])), false);
-  assert.equal(volumesFitNode(pod, node('b'), objects([claim], [obj('PersistentVolume', 'v', { spec: {} })])), true);
+  const pinned = obj('PersistentVolume', 'v', { spec: { nodeAffinity: onlyOn('a') } });
+  assert.equal(volumesProblemOnNode(pod, node('a'), objects([claim], [pinned])), undefined);
+  assert.equal(volumesProblemOnNode(pod, node('b'), objects([claim], [pinned])), volumeNodeAffinityConflict);
+  assert.equal(volumesProblemOnNode(pod, node('b'), objects([claim], [obj('PersistentVolume', 'v', { spec: {} })])), undefined);
+});
+
+test('a WaitForFirstConsumer claim of a class that cannot provision needs a free volume the node reaches', () => {
+  const manual = obj('StorageClass', 'local-storage', { provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' });
+  const claim = obj('PersistentVolumeClaim', 'c', { spec: { storageClassName: 'local-storage', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  const local = obj('PersistentVolume', 'on-a', { spec: { storageClassName: 'local-storage', accessModes: ['ReadWriteOnce'], capacity: { storage: '5Gi' }, nodeAffinity: onlyOn('a') } }, { namespace: undefined });
+  const vols = objects([claim], [local], [manual]);
+  assert.equal(volumesProblemOnNode(pod, node('a'), vols), undefined);
+  assert.equal(volumesProblemOnNode(pod, node('b'), vols), noVolumesToBind);
+  // One taken by another claim is no help.
+  const taken = obj('PersistentVolume', 'on-a', { spec: { ...local.spec, claimRef: { namespace: 'default', name: 'other', uid: 'x' } } }, { namespace: undefined });
+  assert.equal(volumesProblemOnNode(pod, node('a'), objects([claim], [taken], [manual])), noVolumesToBind);
+  // A class that provisions (local-path) fits every node.
+  const provisioned = obj('PersistentVolumeClaim', 'c', { spec: { storageClassName: 'local-path' } });
+  assert.equal(volumesProblemOnNode(pod, node('b'), objects([provisioned], [], [{ ...wffc, provisioner: 'rancher.io/local-path' } as KubeObject])), undefined);
 });

@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeObject } from '../../src/api/object.js';
 import { writeAtomically, type Payload } from '../../src/node/volumes/atomic-writer.js';
-import { checkHostPathType } from '../../src/node/volumes/host-path.js';
+import { checkHostPathType, prepareHostPath } from '../../src/node/volumes/host-path.js';
 import { containerMounts, SubPathError } from '../../src/node/volumes/volume-mounts.js';
 import { projectedPayload } from '../../src/node/volumes/projected-files.js';
+import { gitRepoSpecProblem } from '../../src/node/volumes/git-repo.js';
 import { prepareHostMounts, removeHostMounts } from '../../src/node/volumes/host-runtime-mounts.js';
-import { findVolumeForClaim, volumeFitsClaim } from '../../src/controllers/persistentvolume-controller.js';
+import { findVolumeForClaim, volumeFitsClaim } from '../../src/api/persistent-volume-match.js';
 import type { EnvSources } from '../../src/node/container-env.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nanokube-volunit-'));
@@ -41,13 +42,16 @@ test('hostPath types are checked as upstream', async () => {
   fs.writeFileSync(file, 'x');
   const msg = (p: string, what: string) => ({ message: `hostPath type check failed: ${p} is not ${what}` });
   checkHostPathType(path.join(dir, 'whatever'), '');
+  assert.ok(!fs.existsSync(path.join(dir, 'whatever')), 'no type: nothing checked, nothing made by the check');
+  assert.equal(prepareHostPath(path.join(dir, 'untyped/dir'), undefined), path.join(dir, 'untyped/dir'));
+  assert.equal(fs.statSync(path.join(dir, 'untyped/dir')).mode & 0o777, 0o755, 'made as the runtime makes a missing bind source');
   checkHostPathType(path.join(dir, 'new/dir'), 'DirectoryOrCreate');
   assert.equal(fs.statSync(path.join(dir, 'new/dir')).mode & 0o777, 0o755);
   assert.throws(() => checkHostPathType(file, 'DirectoryOrCreate'), msg(file, 'a directory'));
   assert.throws(() => checkHostPathType(path.join(dir, 'missing'), 'Directory'), msg(path.join(dir, 'missing'), 'a directory'));
   checkHostPathType(path.join(dir, 'made'), 'FileOrCreate');
   assert.ok(fs.statSync(path.join(dir, 'made')).isFile());
-  assert.throws(() => checkHostPathType(path.join(dir, 'no-parent/f'), 'FileOrCreate'));
+  assert.throws(() => checkHostPathType(path.join(dir, 'no-parent/f'), 'FileOrCreate'), { message: `open ${path.join(dir, 'no-parent/f')}: no such file or directory` });
   assert.throws(() => checkHostPathType(dir, 'File'), msg(dir, 'a file'));
   assert.throws(() => checkHostPathType(file, 'Socket'), msg(file, 'a socket file'));
   assert.throws(() => checkHostPathType(file, 'CharDevice'), msg(file, 'a character device'));
@@ -156,4 +160,14 @@ test('without mount namespaces, mountPath becomes a link to the volume when the 
   removeHostMounts(state);
   assert.ok(!fs.existsSync(free));
   assert.ok(fs.statSync(taken).isDirectory(), 'a path nanokube does not own is left alone');
+});
+
+test('gitRepo values that git could take for options, and nested directories with a revision, are refused as the kubelet does', () => {
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', revision: 'main', directory: '.' }), undefined);
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', revision: 'main', directory: 'checkout/' }), undefined);
+  assert.equal(gitRepoSpecProblem({ repository: '/srv/repo.git', directory: 'a/b' }), undefined, 'no revision: any descending path');
+  assert.equal(gitRepoSpecProblem({ repository: '--upload-pack=touch /tmp/x' }), '"--upload-pack=touch /tmp/x" is an invalid value for repository');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', revision: '-b' }), '"-b" is an invalid value for revision');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', directory: '-x' }), '"-x" is an invalid value for directory');
+  assert.equal(gitRepoSpecProblem({ repository: 'r', revision: 'main', directory: 'a/b' }), '"a/b" is not a valid directory, it must not contain a directory separator');
 });

@@ -26,13 +26,16 @@ export async function tearDownEmptyDir(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Bytes the files under `dir` occupy (allocated blocks, like du), not following symlinks. */
-export function diskUsage(dir: string): number {
+/**
+ * Bytes the files under `dir` occupy (allocated blocks, like du), not following symlinks. Walked
+ * asynchronously: a volume of many files must not hold up the agent's event loop.
+ */
+export async function diskUsage(dir: string): Promise<number> {
   let total = 0;
-  const walk = (p: string) => {
+  const walk = async (p: string): Promise<void> => {
     let st: fs.Stats;
     try {
-      st = fs.lstatSync(p);
+      st = await fs.promises.lstat(p);
     } catch {
       return;
     }
@@ -40,12 +43,12 @@ export function diskUsage(dir: string): number {
     if (!st.isDirectory()) return;
     let entries: string[] = [];
     try {
-      entries = fs.readdirSync(p);
+      entries = await fs.promises.readdir(p);
     } catch {
       return;
     }
-    for (const e of entries) walk(path.join(p, e));
+    for (const e of entries) await walk(path.join(p, e));
   };
-  walk(dir);
+  await walk(dir);
   return total;
 }

@@ -17,9 +17,27 @@ function emptyDirectory(dir: string): void {
   for (const e of fs.readdirSync(dir)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
 }
 
+/**
+ * The kubelet's own checks before running git (CVE-2024-10220): no value may pass for a git option,
+ * and with a revision the directory is one level, so the checkout runs inside the clone.
+ */
+export function gitRepoSpecProblem(spec: any): string | undefined {
+  for (const field of ['repository', 'revision', 'directory']) {
+    const value = String(spec?.[field] ?? '');
+    if (value.startsWith('-')) return `${JSON.stringify(value)} is an invalid value for ${field}`;
+  }
+  const directory = String(spec?.directory ?? '');
+  if (spec?.revision && directory && /[/\\]/.test(path.normalize(directory).replace(/\/$/, ''))) {
+    return `${JSON.stringify(directory)} is not a valid directory, it must not contain a directory separator`;
+  }
+  return undefined;
+}
+
 /** Clones into `dir` unless `readyMarker` says an earlier setup finished. */
 export async function setUpGitRepo(dir: string, readyMarker: string, spec: any): Promise<void> {
   if (fs.existsSync(readyMarker)) return;
+  const problem = gitRepoSpecProblem(spec);
+  if (problem) throw new Error(problem);
   fs.mkdirSync(dir, { recursive: true });
   fs.chmodSync(dir, 0o777);
   emptyDirectory(dir);

@@ -4,12 +4,13 @@
 //   (`unshare -m`, private propagation) where each volume is bind-mounted over its mountPath, then
 //   the command is exec'd (same pid, same process group). Only the container sees the mount; the
 //   node's path is never written to. A missing mount point is created as an empty directory (or
-//   empty file for a file volume) and removed with the pod, unless some mount namespace still has
-//   something mounted there (removing it would detach another pod's mount). `exec` and exec probes
-//   enter the namespace with nsenter.
+//   empty file for a file volume), noted machine-wide, and removed by the last pod (of any agent)
+//   that used it, once no mount namespace has anything mounted there (removing it would detach
+//   another pod's mount). `exec` and exec probes enter the namespace with nsenter.
 // - otherwise: mountPath becomes a symlink to the volume, when that path does not exist yet and
 //   its parent can be created; the links are recorded and removed with the pod. A path that exists
 //   (and is not already our link to the same volume) fails the container.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mount } from '../runtime/runtime.js';
@@ -32,7 +33,12 @@ export function hostMountMode(): HostMountMode {
 const mountScript = `
 n=$1; shift
 while [ "$n" -gt 0 ]; do
-  src=$1; dst=$2; ro=$3; shift 3; n=$((n-1))
+  src=$1; dst=$2; ro=$3; made=$4; shift 4; n=$((n-1))
+  # The last other user of a mount point nanokube made may have just removed it: make it again, noted.
+  if [ ! -e "$dst" ]; then
+    if [ -d "$src" ]; then mkdir -p "$dst"; else mkdir -p "$(dirname "$dst")" && : > "$dst"; fi
+    mkdir -p "$(dirname "$made")" && printf %s "$dst" > "$made"
+  fi
   mount --bind "$src" "$dst" || { echo "nanokube: cannot mount $src at $dst" >&2; exit 128; }
   if [ "$ro" = 1 ]; then mount -o remount,bind,ro "$dst" || exit 128; fi
 done
@@ -50,14 +56,43 @@ function kindOf(p: string): 'dir' | 'other' | 'missing' {
 }
 
 function mountPointsFile(podStateDir: string): string {
+  return path.join(podStateDir, 'mount-points-used.json');
+}
+
+/** Before the machine-wide notes, a pod listed only the mount points it made here (a pod started then may still run). */
+function legacyMountPointsFile(podStateDir: string): string {
   return path.join(podStateDir, 'mount-points.json');
+}
+
+/**
+ * Mount points nanokube made on this machine, by any agent: a file per path (named by its hash,
+ * holding the path). A pod that mounts at such a path (or under one) takes part in removing it, so
+ * the last pod of any agent to use it removes it, not only the pod that made it.
+ */
+const madeDir = '/run/nanokube/mount-points';
+
+function madeEntry(p: string): string {
+  return path.join(madeDir, crypto.createHash('sha256').update(p).digest('hex'));
+}
+
+function markMade(p: string): void {
+  fs.mkdirSync(madeDir, { recursive: true });
+  fs.writeFileSync(madeEntry(p), p);
+}
+
+/** The path and each directory above it that nanokube made. */
+function madeAncestry(p: string): string[] {
+  const out: string[] = [];
+  for (let d = p; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(madeEntry(d))) out.push(d);
+  return out;
 }
 
 /** Checks each mount point (and creates missing ones) so conflicts fail with a clear message before start. */
 function prepareMountPoints(podStateDir: string, mounts: Mount[]): void {
-  const created = readList(mountPointsFile(podStateDir));
+  const used = readList(mountPointsFile(podStateDir));
+  const before = used.length;
   const record = (p: string) => {
-    if (!created.includes(p)) created.push(p);
+    if (!used.includes(p)) used.push(p);
   };
   for (const m of mounts) {
     const src = kindOf(m.hostPath);
@@ -67,16 +102,25 @@ function prepareMountPoints(podStateDir: string, mounts: Mount[]): void {
       const dir = src === 'dir' ? m.containerPath : path.dirname(m.containerPath);
       const first = fs.mkdirSync(dir, { recursive: true });
       // Every directory made, from the first new one down.
-      for (let d = dir; first && d.length >= first.length; d = path.dirname(d)) record(d);
+      for (let d = dir; first && d.length >= first.length; d = path.dirname(d)) {
+        markMade(d);
+        record(d);
+      }
       if (src !== 'dir') {
         fs.closeSync(fs.openSync(m.containerPath, 'a'));
+        markMade(m.containerPath);
         record(m.containerPath);
       }
-      fs.mkdirSync(podStateDir, { recursive: true });
-      fs.writeFileSync(mountPointsFile(podStateDir), JSON.stringify(created));
     } else if (dst !== src) {
       throw new Error(`cannot mount volume at "${m.containerPath}": it is ${dst === 'dir' ? 'a directory' : 'not a directory'} on the node and the volume is ${src === 'dir' ? 'a directory' : 'a file'}`);
     }
+    // The mount point itself always (the container may have to make it again), and what is ours above it.
+    record(m.containerPath);
+    for (const p of madeAncestry(path.dirname(m.containerPath))) record(p);
+  }
+  if (used.length !== before) {
+    fs.mkdirSync(podStateDir, { recursive: true });
+    fs.writeFileSync(mountPointsFile(podStateDir), JSON.stringify(used));
   }
 }
 
@@ -94,7 +138,7 @@ export function prepareHostMounts(podStateDir: string, mounts: Mount[], command:
   if (mounts.length === 0) return { command, workingDir };
   if (hostMountMode() === 'namespace') {
     prepareMountPoints(podStateDir, mounts);
-    const args = mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? '1' : '0']);
+    const args = mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? '1' : '0', madeEntry(m.containerPath)]);
     return {
       command: ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', mountScript, 'nanokube-mounts', String(mounts.length), ...args, workingDir || '-', ...command],
     };
@@ -139,20 +183,25 @@ function mountPointsInUse(): Set<string> {
   return points;
 }
 
-/** Removes the mount points a pod's containers needed, when empty and mounted nowhere any more. */
+/** Removes the mount points nanokube made that a pod's containers used, when empty and mounted nowhere any more. */
 function removeMountPoints(podStateDir: string): void {
-  const created = readList(mountPointsFile(podStateDir));
-  if (created.length === 0) return;
+  const legacy = readList(legacyMountPointsFile(podStateDir));
+  for (const p of legacy) if (fs.existsSync(p)) markMade(p);
+  fs.rmSync(legacyMountPointsFile(podStateDir), { force: true });
+  const used = [...new Set([...readList(mountPointsFile(podStateDir)), ...legacy])];
+  if (used.length === 0) return;
   const inUse = mountPointsInUse();
-  for (const p of created.sort((a, b) => b.length - a.length)) {
-    if (inUse.has(p)) continue;
+  for (const p of used.sort((a, b) => b.length - a.length)) {
+    if (inUse.has(p) || !fs.existsSync(madeEntry(p))) continue;
     try {
       const st = fs.lstatSync(p);
       if (st.isDirectory()) fs.rmdirSync(p); // fails (and stays) when not empty
       else if (st.isFile() && st.size === 0) fs.unlinkSync(p);
-    } catch {
-      // not empty, or gone
+      else continue;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') continue; // not empty: kept, and still ours
     }
+    fs.rmSync(madeEntry(p), { force: true });
   }
   fs.rmSync(mountPointsFile(podStateDir), { force: true });
 }

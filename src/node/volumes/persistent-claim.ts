@@ -8,7 +8,7 @@ import { matchTerm } from '../../api/node-affinity.js';
 import { ApiError } from '../../api/status.js';
 import type { ApiClient } from '../../client/api-client.js';
 import type { ResourceRef } from '../../client/resource-ref.js';
-import { checkHostPathType } from './host-path.js';
+import { prepareHostPath } from './host-path.js';
 
 const refs = {
   pvcs: { group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true },
@@ -34,10 +34,7 @@ async function getOrUndefined(client: ApiClient, ref: ResourceRef, ns: string, n
 /** Where a PersistentVolume's data is on this machine; throws when this node cannot reach it. */
 export function persistentVolumePath(pv: KubeObject, nodeAddresses: string[]): string {
   const spec = pv.spec ?? {};
-  if (spec.hostPath) {
-    checkHostPathType(spec.hostPath.path, spec.hostPath.type);
-    return spec.hostPath.path;
-  }
+  if (spec.hostPath) return prepareHostPath(spec.hostPath.path, spec.hostPath.type);
   if (spec.local) {
     if (!fs.existsSync(spec.local.path)) throw new Error(`path "${spec.local.path}" does not exist`);
     return spec.local.path;
@@ -68,6 +65,8 @@ export async function resolveClaim(client: ApiClient, pod: KubeObject, source: a
   const ns = pod.metadata.namespace!;
   const pvc = await getOrUndefined(client, refs.pvcs, ns, source.claimName);
   if (!pvc) throw new Error(`persistentvolumeclaim "${source.claimName}" not found`);
+  // Scheduled just as the claim was deleted: never started on a claim on its way out (pvc-protection).
+  if (pvc.metadata.deletionTimestamp) throw new Error(`can't start pod because PVC ${ns}/${source.claimName} is being deleted`);
   const volumeName: string | undefined = pvc.spec?.volumeName;
   if (pvc.status?.phase !== 'Bound' || !volumeName) {
     throw new Error(`PVC ${ns}/${source.claimName} has non-bound phase ("${pvc.status?.phase ?? ''}") or empty pvc.Spec.VolumeName ("${volumeName ?? ''}")`);
@@ -79,5 +78,6 @@ export async function resolveClaim(client: ApiClient, pod: KubeObject, source: a
     throw new Error(`persistentvolume ${volumeName} is bound to another claim (${claimRef.namespace}/${claimRef.name})`);
   }
   checkNodeAffinity(pv, node);
-  return { hostPath: persistentVolumePath(pv, nodeAddresses), readOnly: !!source.readOnly };
+  // Read-only when the pod's volume says so, or the volume source itself (nfs readOnly), as upstream mounts it.
+  return { hostPath: persistentVolumePath(pv, nodeAddresses), readOnly: !!source.readOnly || !!pv.spec?.nfs?.readOnly };
 }

@@ -13,7 +13,7 @@ import type { EnvSources } from '../container-env.js';
 import { writeAtomically } from './atomic-writer.js';
 import { diskUsage, setUpEmptyDir, sizeLimitBytes, tearDownEmptyDir } from './empty-dir.js';
 import { setUpGitRepo } from './git-repo.js';
-import { checkHostPathType } from './host-path.js';
+import { prepareHostPath } from './host-path.js';
 import { resolveClaim } from './persistent-claim.js';
 import { projectedPayload } from './projected-files.js';
 import { canMountTmpfs, mountTmpfs, unmountIfMounted } from './tmpfs.js';
@@ -116,8 +116,7 @@ export class VolumeManager {
         return { path: dir, readOnly: false };
       }
       case 'hostPath':
-        checkHostPathType(volume.hostPath.path, volume.hostPath.type);
-        return { path: volume.hostPath.path, readOnly: false };
+        return { path: prepareHostPath(volume.hostPath.path, volume.hostPath.type), readOnly: false };
       case 'persistentVolumeClaim': {
         const claim = await resolveClaim(this.opts.client, pod, volume.persistentVolumeClaim, this.opts.nodeAddresses, this.opts.node());
         return { path: claim.hostPath, readOnly: claim.readOnly };
@@ -127,8 +126,9 @@ export class VolumeManager {
       case 'downwardAPI':
       case 'projected': {
         const dir = this.volumeDir(uid, kind, volume.name);
-        // Secrets (and projections, which may hold them) never touch the disk when root.
-        if ((kind === 'secret' || kind === 'projected') && canMountTmpfs()) await mountTmpfs(dir);
+        // As upstream, only configMap files are on disk: secrets, downwardAPI and projected volumes
+        // are memory-backed (tmpfs) when root, so a secret never touches the disk.
+        if (kind !== 'configMap' && canMountTmpfs()) await mountTmpfs(dir);
         await this.writeProjected(pod, volume, dir);
         return { path: dir, readOnly: true };
       }
@@ -190,7 +190,7 @@ export class VolumeManager {
               if (process.env.NANOKUBE_DEBUG) console.error(`volume ${volume.name} of pod ${uid}:`, e);
             });
           } else if (kind === 'emptyDir' && !entry.evicted) {
-            this.checkSizeLimit(uid, entry, volume);
+            await this.checkSizeLimit(uid, entry, volume);
           }
         }
       }
@@ -199,11 +199,11 @@ export class VolumeManager {
     }
   }
 
-  private checkSizeLimit(uid: string, entry: PodVolumes, volume: any): void {
+  private async checkSizeLimit(uid: string, entry: PodVolumes, volume: any): Promise<void> {
     const limit = sizeLimitBytes(volume.emptyDir);
     if (!limit || limit <= 0) return;
-    const used = diskUsage(this.volumeDir(uid, 'emptyDir', volume.name));
-    if (used <= limit) return;
+    const used = await diskUsage(this.volumeDir(uid, 'emptyDir', volume.name));
+    if (used <= limit || entry.evicted || !this.pods.has(uid)) return;
     entry.evicted = true;
     const shown = Quantity.parse(String(volume.emptyDir.sizeLimit)).toString();
     this.opts.onSizeLimitExceeded(uid, `Usage of EmptyDir volume "${volume.name}" exceeds the limit "${shown}". `);
