@@ -36,8 +36,23 @@ export function daemonTolerations(spec: any): Toleration[] {
     { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
   ];
   if (spec?.hostNetwork) t.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
-  const own: Toleration[] = spec?.tolerations ?? [];
-  return [...own, ...t.filter((d) => !own.some((o) => o.key === d.key && o.effect === d.effect))];
+  return t.reduce(addOrUpdateToleration, [...(spec?.tolerations ?? [])]);
+}
+
+/** Same key, operator, value and effect (upstream's MatchToleration: tolerationSeconds aside). */
+function sameToleration(a: Toleration, b: Toleration): boolean {
+  return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '')
+    && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
+}
+
+/**
+ * Upstream's AddOrUpdateTolerationInPodSpec: a toleration matching `added` is replaced by it (so a
+ * user's tolerationSeconds on a default one goes: daemon pods are never evicted for these taints);
+ * otherwise `added` is appended.
+ */
+function addOrUpdateToleration(tolerations: Toleration[], added: Toleration): Toleration[] {
+  if (!tolerations.some((t) => sameToleration(t, added))) return [...tolerations, added];
+  return tolerations.map((t) => (sameToleration(t, added) ? added : t));
 }
 
 export function nodeShouldRunDaemonPod(node: KubeObject, podSpec: any): boolean {
