@@ -149,8 +149,22 @@ export class NodeLifecycleController {
       }
       if (evictAt < 0 || evictAt > this.now()) continue;
       this.events.normal(pod, 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`);
+      await this.ignoreMissing(this.markDisruptionTarget(pod));
       await this.ignoreMissing(this.client.delete(refs.pods, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } }));
     }
+  }
+
+  /** As upstream's taint manager: the pod says why it goes (a Job's podFailurePolicy can match on it). */
+  private async markDisruptionTarget(pod: KubeObject): Promise<void> {
+    const conds: any[] = pod.status?.conditions ?? [];
+    if (conds.some((c) => c.type === 'DisruptionTarget' && c.status === 'True')) return;
+    const condition = {
+      type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: nowTimestamp(new Date(this.now())),
+    };
+    await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', {
+      status: { conditions: [...conds.filter((c) => c.type !== 'DisruptionTarget'), condition] },
+    }, { subresource: 'status' });
   }
 
   private async ignoreMissing(p: Promise<unknown>): Promise<void> {
