@@ -550,7 +550,7 @@ describe('workload controllers', { concurrency: true }, () => {
     });
   }
 
-  test('a DaemonSet runs on every node with the default tolerations; OnDelete replaces only pods that are deleted', { timeout: 300_000 }, async () => {
+  test('a DaemonSet runs on every node with the default tolerations; OnDelete replaces only pods that are deleted; a new node gets a pod, a deleted one loses it', { timeout: 300_000 }, async () => {
     const v = '1.33';
     const ns = 'ondelete';
     await c.ok(v, ['create', 'namespace', ns]);
@@ -617,6 +617,29 @@ describe('workload controllers', { concurrency: true }, () => {
       return s.updatedNumberScheduled === 1 && s.numberReady === 2 ? s : undefined;
     }, 60_000, 500);
     assert.equal(updated.currentNumberScheduled, 2);
+
+    // A node that appears gets a daemon pod (placed by the scheduler through node affinity: this
+    // Node has no agent and never becomes Ready, so the pod stays unscheduled); deleting the Node removes it.
+    const affinityNode = (p: any) => p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0];
+    await c.apply('1.27', [{ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-c', labels: { 'kubernetes.io/hostname': 'node-c' } } }]);
+    try {
+      const forC = await waitFor('a daemon pod for the new node', async () => {
+        const list = (await getJson(v, ns, ['pods', '-l', 'app=everywhere'])).items;
+        return list.find((p: any) => affinityNode(p) === 'node-c' && !p.metadata.deletionTimestamp);
+      }, 60_000, 500);
+      assert.equal(forC.metadata.labels['controller-revision-hash'], replaced.labels['controller-revision-hash'], 'a new pod runs the current template');
+      await c.ok(v, ['delete', 'node', 'node-c']);
+      await waitFor('the new node\'s daemon pod removed with it', async () => {
+        const list = (await getJson('1.27', ns, ['pods', '-l', 'app=everywhere'])).items;
+        return !list.some((p: any) => p.metadata.uid === forC.metadata.uid && !p.metadata.deletionTimestamp);
+      }, 60_000, 500);
+    } finally {
+      await c.kubectl(v, ['delete', 'node', 'node-c', '--ignore-not-found']);
+    }
+    await waitFor('status back to two nodes', async () => {
+      const s = (await getJson(v, ns, ['daemonset', 'everywhere'])).status;
+      return s.desiredNumberScheduled === 2 && s.currentNumberScheduled === 2 ? s : undefined;
+    }, 60_000, 500);
     await c.ok(v, ['delete', 'namespace', ns, '--wait=false']);
   });
 });
