@@ -118,8 +118,15 @@ export class NodeLifecycleController {
       const conds: any[] = pod.status?.conditions ?? [];
       if (!conds.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
       const now = nowTimestamp(new Date(this.now()));
-      const next = conds.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: now } : c));
-      await this.ignoreMissing(this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', { status: { conditions: next } }, { subresource: 'status' }));
+      // As upstream's MarkPodsNotReady: only Ready changes (ContainersReady is the kubelet's to say).
+      const next = conds.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: now } : c));
+      try {
+        await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', { status: { conditions: next } }, { subresource: 'status' });
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === 404 || e.code === 409)) continue;
+        throw e;
+      }
+      this.events.warning(pod, 'NodeNotReady', 'Node is not ready');
     }
   }
 
