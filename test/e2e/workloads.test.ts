@@ -550,7 +550,7 @@ describe('workload controllers', { concurrency: true }, () => {
     });
   }
 
-  test('a DaemonSet runs on every node with the default tolerations; OnDelete replaces only pods that are deleted; a new node gets a pod, a deleted one loses it', { timeout: 300_000 }, async () => {
+  test('a DaemonSet runs on every node with the default tolerations; OnDelete replaces only pods that are deleted; a new node gets a pod, kept through a later NoSchedule taint, lost with the node', { timeout: 300_000 }, async () => {
     const v = '1.33';
     const ns = 'ondelete';
     await c.ok(v, ['create', 'namespace', ns]);
@@ -628,6 +628,23 @@ describe('workload controllers', { concurrency: true }, () => {
         return list.find((p: any) => affinityNode(p) === 'node-c' && !p.metadata.deletionTimestamp);
       }, 60_000, 500);
       assert.equal(forC.metadata.labels['controller-revision-hash'], replaced.labels['controller-revision-hash'], 'a new pod runs the current template');
+      const dsStatus = async () => (await getJson(v, ns, ['daemonset', 'everywhere'])).status;
+      await waitFor('three desired', async () => ((await dsStatus()).desiredNumberScheduled === 3 ? true : undefined), 60_000, 500);
+      // A NoSchedule taint added later keeps the pod running (misscheduled); only NoExecute would evict it.
+      await c.ok('1.27', ['taint', 'node', 'node-c', 'dedicated=infra:NoSchedule']);
+      const tainted = await waitFor('node-c no longer desired, its pod misscheduled', async () => {
+        const st = await dsStatus();
+        return st.desiredNumberScheduled === 2 && st.numberMisscheduled === 1 ? st : undefined;
+      }, 60_000, 500);
+      assert.equal(tainted.currentNumberScheduled, 2, 'the misscheduled pod is not counted as scheduled');
+      const stillThere = await getJson(v, ns, ['pod', forC.metadata.name]);
+      assert.equal(stillThere.metadata.uid, forC.metadata.uid);
+      assert.equal(stillThere.metadata.deletionTimestamp, undefined, 'the pod was left running');
+      await c.ok('1.33', ['taint', 'node', 'node-c', 'dedicated-']);
+      await waitFor('node-c desired again', async () => {
+        const st = await dsStatus();
+        return st.desiredNumberScheduled === 3 && st.numberMisscheduled === 0 ? st : undefined;
+      }, 60_000, 500);
       await c.ok(v, ['delete', 'node', 'node-c']);
       await waitFor('the new node\'s daemon pod removed with it', async () => {
         const list = (await getJson('1.27', ns, ['pods', '-l', 'app=everywhere'])).items;

@@ -1,9 +1,9 @@
 // The tolerations a DaemonSet's pods get on top of their template's (upstream's
-// AddOrUpdateDaemonPodTolerations), and which nodes should run a daemon pod because of them.
+// AddOrUpdateDaemonPodTolerations), and which nodes should run (or keep) a daemon pod because of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/object.js';
-import { daemonTolerations, nodeShouldRunDaemonPod } from '../../src/controllers/daemonset-controller.js';
+import { daemonTolerations, nodeShouldKeepDaemonPod, nodeShouldRunDaemonPod } from '../../src/controllers/daemonset-controller.js';
 
 const defaults = [
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
@@ -53,4 +53,13 @@ test('daemon pods go to unschedulable, not-ready and unreachable nodes, not past
   // PreferNoSchedule does not keep a daemon pod away.
   assert.equal(nodeShouldRunDaemonPod(node([{ key: 'soft', effect: 'PreferNoSchedule' }]), {}), true);
   assert.equal(nodeShouldRunDaemonPod(node([], { disk: 'hdd' }), { nodeSelector: { disk: 'ssd' } }), false);
+});
+
+test('a daemon pod already on a node stays past a NoSchedule taint, not past an untolerated NoExecute one or a lost label', () => {
+  const dedicated = (effect: string) => node([{ key: 'dedicated', value: 'infra', effect }], { disk: 'ssd' });
+  assert.equal(nodeShouldRunDaemonPod(dedicated('NoSchedule'), {}), false);
+  assert.equal(nodeShouldKeepDaemonPod(dedicated('NoSchedule'), {}), true);
+  assert.equal(nodeShouldKeepDaemonPod(dedicated('NoExecute'), {}), false);
+  assert.equal(nodeShouldKeepDaemonPod(node([{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]), {}), true);
+  assert.equal(nodeShouldKeepDaemonPod(node([], { disk: 'hdd' }), { nodeSelector: { disk: 'ssd' } }), false);
 });
