@@ -50,10 +50,17 @@ function deletionCost(pod: KubeObject): number {
   return n >= -2147483648 && n <= 2147483647 ? n : 0;
 }
 
-function maxRestarts(pod: KubeObject): number {
+function maxRestarts(statuses: { restartCount?: number }[] | undefined): number {
   let max = 0;
-  for (const c of pod.status?.containerStatuses ?? []) max = Math.max(max, c.restartCount ?? 0);
+  for (const c of statuses ?? []) max = Math.max(max, c.restartCount ?? 0);
   return max;
+}
+
+/** The most restarts of a regular container, and of a sidecar (an init container with restartPolicy Always). */
+function restartCounts(pod: KubeObject): [number, number] {
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always').map((c: any) => c.name));
+  const sidecarStatuses = (pod.status?.initContainerStatuses ?? []).filter((c: { name?: string }) => sidecars.has(c.name));
+  return [maxRestarts(pod.status?.containerStatuses), maxRestarts(sidecarStatuses)];
 }
 
 function timestampMs(t: string | undefined): number | undefined {
@@ -89,7 +96,7 @@ function newerFirst(a: number | undefined, b: number | undefined, now: number, u
  * Orders pods for deletion, the one to delete first sorting first: unassigned before assigned;
  * Pending before Unknown before Running; not ready before ready; lower pod-deletion-cost first;
  * higher rank (more related pods on the same node) first; ready for less time first; more
- * container restarts first; newer first.
+ * container restarts first (then more sidecar restarts); newer first.
  */
 export function compareForDeletion(a: KubeObject, b: KubeObject, now: number, rankA = 0, rankB = 0): number {
   const nodeA = a.spec?.nodeName ?? '';
@@ -111,9 +118,11 @@ export function compareForDeletion(a: KubeObject, b: KubeObject, now: number, ra
     const byReady = newerFirst(podReadySince(a), podReadySince(b), now, uidA, uidB);
     if (byReady !== 0) return byReady;
   }
-  const restartsA = maxRestarts(a);
-  const restartsB = maxRestarts(b);
+  // Regular containers' restarts first; sidecars' only break a tie (upstream's compareMaxContainerRestarts).
+  const [restartsA, sidecarA] = restartCounts(a);
+  const [restartsB, sidecarB] = restartCounts(b);
   if (restartsA !== restartsB) return restartsB - restartsA;
+  if (sidecarA !== sidecarB) return sidecarB - sidecarA;
   return newerFirst(timestampMs(a.metadata.creationTimestamp), timestampMs(b.metadata.creationTimestamp), now, uidA, uidB);
 }
 

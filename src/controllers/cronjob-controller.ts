@@ -138,7 +138,7 @@ export class CronJobController {
       }
       next = plan.next;
       if (plan.tooMany) {
-        this.events.warning(cj, 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
+        this.events.warning(cj, 'TooManyMissedTimes', `too many missed start times: ${plan.missedStarts}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`);
       }
       // A run that could not start within startingDeadlineSeconds is skipped, said once.
       if (plan.missed && this.reportedMiss.get(key) !== plan.missed.getTime()) {

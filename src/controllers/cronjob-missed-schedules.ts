@@ -31,6 +31,8 @@ export interface SchedulePlan {
   scheduled?: Date;
   /** The latest scheduled time that passed its starting deadline without a Job (a MissSchedule). */
   missed?: Date;
+  /** Roughly how many starts were missed inside the window (upstream's estimate, from the first interval). */
+  missedStarts: number;
   /** More than 100 starts were missed (upstream warns TooManyMissedTimes and still starts the latest). */
   tooMany: boolean;
   /** The next time the schedule fires after now. */
@@ -49,5 +51,5 @@ export function planSchedule(cron: CronSchedule, earliest: Date, now: Date, star
   }
   const recent = mostRecentScheduleTime(cron, windowStart, now);
   const missed = windowStart !== earliest ? mostRecentScheduleTime(cron, earliest, windowStart).latest : undefined;
-  return { scheduled: recent.latest, missed, tooMany: recent.count > maxMissedStarts, next: cron.next(now) };
+  return { scheduled: recent.latest, missed, missedStarts: recent.count, tooMany: recent.count > maxMissedStarts, next: cron.next(now) };
 }

@@ -36,13 +36,34 @@ export function daemonTolerations(spec: any): Toleration[] {
     { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
   ];
   if (spec?.hostNetwork) t.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
-  const own: Toleration[] = spec?.tolerations ?? [];
-  return [...own, ...t.filter((d) => !own.some((o) => o.key === d.key && o.effect === d.effect))];
+  return t.reduce(addOrUpdateToleration, [...(spec?.tolerations ?? [])]);
+}
+
+/** Same key, operator, value and effect (upstream's MatchToleration: tolerationSeconds aside). */
+function sameToleration(a: Toleration, b: Toleration): boolean {
+  return (a.key ?? '') === (b.key ?? '') && (a.operator ?? '') === (b.operator ?? '')
+    && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
+}
+
+/**
+ * Upstream's AddOrUpdateTolerationInPodSpec: a toleration matching `added` is replaced by it (so a
+ * user's tolerationSeconds on a default one goes: daemon pods are never evicted for these taints);
+ * otherwise `added` is appended.
+ */
+function addOrUpdateToleration(tolerations: Toleration[], added: Toleration): Toleration[] {
+  if (!tolerations.some((t) => sameToleration(t, added))) return [...tolerations, added];
+  return tolerations.map((t) => (sameToleration(t, added) ? added : t));
 }
 
 export function nodeShouldRunDaemonPod(node: KubeObject, podSpec: any): boolean {
   if (!nodeMatchesPod(node, podSpec)) return false;
   return !firstUntolerated(node.spec?.taints, daemonTolerations(podSpec), ['NoSchedule', 'NoExecute']);
+}
+
+/** A daemon pod already there stays unless the node stops matching or has a NoExecute taint it does not tolerate (upstream's shouldContinueRunning). */
+export function nodeShouldKeepDaemonPod(node: KubeObject, podSpec: any): boolean {
+  if (!nodeMatchesPod(node, podSpec)) return false;
+  return !firstUntolerated(node.spec?.taints, daemonTolerations(podSpec), ['NoExecute']);
 }
 
 /** Upstream names revisions and labels pods by the same hash a Deployment gives its replica sets. */
@@ -140,6 +161,8 @@ export class DaemonSetController {
     const toDelete: KubeObject[] = [];
     let desired = 0;
     let misscheduled = 0;
+    /** Nodes that should run a daemon pod: only their pods count in the status, as upstream's. */
+    const eligible = new Set<string>();
     for (const node of nodes) {
       const nodeName = node.metadata.name!;
       const running = (byNode.get(nodeName) ?? []).filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
@@ -147,12 +170,14 @@ export class DaemonSetController {
       toDelete.push(...failed);
       if (nodeShouldRunDaemonPod(node, ds.spec?.template?.spec)) {
         desired++;
+        eligible.add(nodeName);
         if (running.length === 0) toCreate.push(nodeName);
         // Keep the oldest if there are duplicates.
         toDelete.push(...running.sort((a, b) => (a.metadata.creationTimestamp! < b.metadata.creationTimestamp! ? -1 : 1)).slice(1));
       } else if (running.length) {
-        misscheduled += running.length;
-        toDelete.push(...running);
+        misscheduled++;
+        // A NoSchedule taint added later keeps new pods away but leaves this one running.
+        if (!nodeShouldKeepDaemonPod(node, ds.spec?.template?.spec)) toDelete.push(...running);
       }
     }
     for (const [nodeName, ps] of byNode) if (!nodes.some((n) => n.metadata.name === nodeName)) toDelete.push(...ps);
@@ -161,7 +186,7 @@ export class DaemonSetController {
     const strategy = ds.spec?.updateStrategy ?? { type: 'RollingUpdate' };
     if (strategy.type !== 'OnDelete') {
       const maxUnavailable = resolveMax(strategy.rollingUpdate?.maxUnavailable ?? 1, desired);
-      const current = pods.filter((p) => !toDelete.includes(p));
+      const current = pods.filter((p) => !toDelete.includes(p) && eligible.has(nodeOfPod(p)!));
       const unavailable = desired - current.filter((p) => podReady(p)).length;
       let budget = Math.max(0, maxUnavailable - Math.max(0, unavailable - toCreate.length));
       const old = current.filter((p) => p.metadata.labels?.[revisionHashLabel] !== hash)
@@ -177,7 +202,7 @@ export class DaemonSetController {
     // While earlier creates or deletes are not yet in the cache, acting on it would repeat them.
     if (this.expectations.satisfied(key)) await this.manage(key, ds, toCreate, toDelete, hash, revision);
     else toDelete.length = 0;
-    const kept = pods.filter((p) => !toDelete.includes(p));
+    const kept = pods.filter((p) => !toDelete.includes(p) && eligible.has(nodeOfPod(p)!));
     const ready = kept.filter(podReady);
     const minReady = (ds.spec?.minReadySeconds ?? 0) * 1000;
     const available = ready.filter((p) => {

@@ -61,6 +61,11 @@ export class JobController {
   private readonly events: EventRecorder;
   /** Pods created or deleted but not yet seen by the informer, per job (upstream's expectations). */
   private readonly expecting = new Map<string, { names: Set<string>; until: number }>();
+  /**
+   * Pods (by UID, per job) whose tracking finalizer this controller removed but whose informer copy
+   * may still carry it: a stale copy must not be counted again (upstream's finalizer expectations).
+   */
+  private readonly finalizersRemoved = new Map<string, Set<string>>();
   /** Failures since the last success and when the latest happened, per job (upstream's backoff record). */
   private readonly backoff = new Map<string, { failuresAfterSuccess: number; lastFailure: number }>();
   private readonly now: () => number;
@@ -79,16 +84,18 @@ export class JobController {
     this.jobs.on({ add: jobKey, update: (_o, n) => jobKey(n), delete: (j) => {
       this.expecting.delete(cacheKey(j));
       this.backoff.delete(cacheKey(j));
+      this.finalizersRemoved.delete(cacheKey(j));
       jobKey(j); // its pods lose their finalizer
     } });
-    const podChanged = (p: KubeObject) => {
+    const podChanged = (p: KubeObject, gone = false) => {
       const owner = p.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'Job');
       if (!owner) return;
       const key = `${p.metadata.namespace}/${owner.name}`;
       this.expecting.get(key)?.names.delete(p.metadata.name!);
+      if (gone || !p.metadata.finalizers?.includes(trackingFinalizer)) this.finalizersRemoved.get(key)?.delete(p.metadata.uid!);
       this.queue.add(key);
     };
-    this.pods.on({ add: podChanged, update: (_o, n) => podChanged(n), delete: podChanged });
+    this.pods.on({ add: (p) => podChanged(p), update: (_o, n) => podChanged(n), delete: (p) => podChanged(p, true) });
   }
 
   async start(): Promise<void> {
@@ -139,7 +146,9 @@ export class JobController {
 
     const now = this.now();
     const suspended = !!job.spec?.suspend;
-    const active = () => this.podsOf(job).filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
+    // A pod whose finalizer this controller removed has finished (or is going) even if the cache lags.
+    const isActive = (p: KubeObject) => !podFinished(p) && !p.metadata.deletionTimestamp && !this.finalizersRemoved.get(key)?.has(p.metadata.uid!);
+    const active = () => this.podsOf(job).filter(isActive);
     if (!suspended && !status.startTime) status.startTime = nowTimestamp(new Date(now));
 
     // A Job that reached its end first records FailureTarget (or SuccessCriteriaMet), then removes its
@@ -189,7 +198,7 @@ export class JobController {
       if (deadline && status.startTime) this.queue.addAfter(key, Date.parse(status.startTime) + deadline * 1000 - now + 50);
     }
     const current = this.podsOf(job);
-    const stillActive = current.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp);
+    const stillActive = current.filter(isActive);
     setCount(status, 'active', stillActive.length);
     status.ready = stillActive.filter(podReady).length;
     status.terminating = current.filter((p) => p.metadata.deletionTimestamp && !podFinished(p)).length;
@@ -214,9 +223,12 @@ export class JobController {
     // A controller that restarted rebuilds the record from the finished pods still there.
     const known = this.backoff.get(key);
     const backoff = known ?? this.backoffFromPods(job, pods);
+    const removed = this.finalizersRemoved.get(key);
     for (const pod of pods) {
       if (!pod.metadata.finalizers?.includes(trackingFinalizer)) continue;
       const uid = pod.metadata.uid!;
+      // Already counted (or let go) and its finalizer removed; this copy of it is stale.
+      if (removed?.has(uid)) continue;
       if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) {
         // Recorded before a restart: its finalizer still has to go, and a FailJob verdict still holds.
         if (uncounted.failed.includes(uid)) {
@@ -399,18 +411,29 @@ export class JobController {
   private async removeFinalizer(pod: KubeObject): Promise<void> {
     if (!pod.metadata.finalizers?.includes(trackingFinalizer)) return;
     const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== trackingFinalizer);
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'Job');
+    const key = owner && `${pod.metadata.namespace}/${owner.name}`;
+    const removed = key ? (this.finalizersRemoved.get(key) ?? this.finalizersRemoved.set(key, new Set()).get(key)!) : undefined;
+    removed?.add(pod.metadata.uid!);
     try {
       await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', {
         metadata: { finalizers: finalizers.length ? finalizers : null },
       });
     } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404)) throw e;
+      if (e instanceof ApiError && e.code === 404) {
+        removed?.delete(pod.metadata.uid!);
+        return;
+      }
+      // Not removed: the pod must be looked at again.
+      removed?.delete(pod.metadata.uid!);
+      throw e;
     }
   }
 
   /** A finished Job: leftover active pods go, tracked pods lose their finalizer, TTL deletes the Job. */
   private async cleanupAfterFinish(job: KubeObject, pods: KubeObject[]): Promise<void> {
-    await this.deletePods(job, pods.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp), true);
+    const counted = this.finalizersRemoved.get(cacheKey(job));
+    await this.deletePods(job, pods.filter((p) => !podFinished(p) && !p.metadata.deletionTimestamp && !counted?.has(p.metadata.uid!)), true);
     const ttl = job.spec?.ttlSecondsAfterFinished;
     if (ttl === undefined || ttl === null) return;
     const finished = condition(job, 'Complete')?.status === 'True' ? condition(job, 'Complete') : condition(job, 'Failed');

@@ -118,8 +118,15 @@ export class NodeLifecycleController {
       const conds: any[] = pod.status?.conditions ?? [];
       if (!conds.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
       const now = nowTimestamp(new Date(this.now()));
-      const next = conds.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: now } : c));
-      await this.ignoreMissing(this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', { status: { conditions: next } }, { subresource: 'status' }));
+      // As upstream's MarkPodsNotReady: only Ready changes (ContainersReady is the kubelet's to say).
+      const next = conds.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: now } : c));
+      try {
+        await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', { status: { conditions: next } }, { subresource: 'status' });
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === 404 || e.code === 409)) continue;
+        throw e;
+      }
+      this.events.warning(pod, 'NodeNotReady', 'Node is not ready');
     }
   }
 
@@ -149,8 +156,22 @@ export class NodeLifecycleController {
       }
       if (evictAt < 0 || evictAt > this.now()) continue;
       this.events.normal(pod, 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`);
+      await this.ignoreMissing(this.markDisruptionTarget(pod));
       await this.ignoreMissing(this.client.delete(refs.pods, pod.metadata.namespace!, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } }));
     }
+  }
+
+  /** As upstream's taint manager: the pod says why it goes (a Job's podFailurePolicy can match on it). */
+  private async markDisruptionTarget(pod: KubeObject): Promise<void> {
+    const conds: any[] = pod.status?.conditions ?? [];
+    if (conds.some((c) => c.type === 'DisruptionTarget' && c.status === 'True')) return;
+    const condition = {
+      type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager',
+      message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: nowTimestamp(new Date(this.now())),
+    };
+    await this.client.patch(refs.pods, pod.metadata.namespace!, pod.metadata.name!, 'merge', {
+      status: { conditions: [...conds.filter((c) => c.type !== 'DisruptionTarget'), condition] },
+    }, { subresource: 'status' });
   }
 
   private async ignoreMissing(p: Promise<unknown>): Promise<void> {

@@ -23,9 +23,12 @@ function matchesExitCodes(pod: KubeObject, rule: any): { container: string; code
   return undefined;
 }
 
-function matchesConditions(pod: KubeObject, rule: any): boolean {
-  return (rule.onPodConditions ?? []).some((p: any) =>
-    (pod.status?.conditions ?? []).some((c: any) => c.type === p.type && c.status === (p.status ?? 'True')));
+/** The first pod condition a rule's onPodConditions patterns match, if any. */
+function matchingCondition(pod: KubeObject, rule: any): { type: string } | undefined {
+  for (const c of pod.status?.conditions ?? []) {
+    if ((rule.onPodConditions ?? []).some((p: any) => c.type === p.type && c.status === (p.status ?? 'True'))) return c;
+  }
+  return undefined;
 }
 
 export function evaluateFailurePolicy(policy: any, pod: KubeObject): FailureVerdict {
@@ -37,8 +40,9 @@ export function evaluateFailurePolicy(policy: any, pod: KubeObject): FailureVerd
         message: `Container ${exit.container} for pod ${pod.metadata.namespace}/${pod.metadata.name} failed with exit code ${exit.code} matching ${rule.action} rule at index ${i}`,
       };
     }
-    if (matchesConditions(pod, rule)) {
-      return { action: rule.action, message: `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition matching ${rule.action} rule at index ${i}` };
+    const cond = matchingCondition(pod, rule);
+    if (cond) {
+      return { action: rule.action, message: `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition ${cond.type} matching ${rule.action} rule at index ${i}` };
     }
   }
   return { action: 'Count' };

@@ -32,9 +32,12 @@ export function effectiveTaints(node: KubeObject): Taint[] {
 function computeEffectiveTaints(node: KubeObject): Taint[] {
   const taints: Taint[] = [...(node.spec?.taints ?? [])];
   const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-  const has = (key: string) => taints.some((t) => t.key === key);
-  if (ready?.status === 'Unknown' && !has('node.kubernetes.io/unreachable')) taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' });
-  else if (ready?.status !== 'True' && !has('node.kubernetes.io/not-ready')) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
+  // Upstream's node lifecycle controller keeps a NoSchedule taint beside the NoExecute one it adds for
+  // the same condition; pods tolerate the NoExecute one for a while, never the NoSchedule one.
+  const has = (key: string) => taints.some((t) => t.key === key && t.effect === 'NoSchedule');
+  if (ready?.status === 'True') return taints;
+  const key = ready?.status === 'Unknown' ? 'node.kubernetes.io/unreachable' : 'node.kubernetes.io/not-ready';
+  if (!has(key)) taints.push({ key, effect: 'NoSchedule' });
   return taints;
 }
 

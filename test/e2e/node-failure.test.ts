@@ -79,6 +79,16 @@ test('pods of a dead node are evicted and replaced on a healthy node; their proc
     return pods.length === 4 && pods.every((p) => p.node === 'node-a' && p.phase === 'Running') ? pods : undefined;
   }, 120_000, 500);
   for (const name of onB) assert.ok(!after.some((p) => p.name === name), `${name} was evicted`);
+  // An evicted pod stays terminating while its node is away, and says why it goes (as upstream's taint manager).
+  const evicted = JSON.parse(await c.ok(v, ['get', 'pod', onB[0], '-o', 'json']));
+  assert.ok(evicted.metadata.deletionTimestamp, `${onB[0]} is terminating`);
+  const disruption = evicted.status.conditions.find((x: any) => x.type === 'DisruptionTarget');
+  assert.deepEqual({ status: disruption?.status, reason: disruption?.reason, message: disruption?.message },
+    { status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' });
+  const eventOf = async (reason: string) => JSON.parse(await c.ok(v, ['get', 'events', '--field-selector', `involvedObject.name=${onB[0]},reason=${reason}`, '-o', 'json'])).items[0];
+  assert.deepEqual(await eventOf('NodeNotReady').then((e) => [e?.type, e?.message]), ['Warning', 'Node is not ready']);
+  assert.equal((await eventOf('TaintManagerEviction'))?.message, `Marking for deletion Pod default/${onB[0]}`);
+  assert.equal(evicted.status.conditions.find((x: any) => x.type === 'Ready').status, 'False', 'marked not ready when its node went');
   assert.ok(pidsOnB.some(alive), 'the dead node cannot stop its own processes while it is down');
 
   c.startAgent('node-b');

@@ -69,6 +69,17 @@ test('ready for less time first (compared on a logarithmic scale)', () => {
 
 test('more restarts first, then newer first', () => {
   before(pod({ ...base, name: 'a', restarts: 5 }), pod({ ...base, name: 'b', restarts: 1 }));
+  // Sidecar (restartPolicy Always init container) restarts break a tie of regular ones, and only that.
+  const withSidecar = (name: string, restarts: number, sidecarRestarts: number, createdAgo = 3600) => {
+    const p = pod({ ...base, name, restarts, createdAgo });
+    p.spec.initContainers = [{ name: 'proxy', restartPolicy: 'Always' }, { name: 'setup' }];
+    p.status.initContainerStatuses = [{ name: 'proxy', restartCount: sidecarRestarts }, { name: 'setup', restartCount: 9 }];
+    return p;
+  };
+  before(withSidecar('a', 1, 3, 86400), withSidecar('b', 1, 0, 60));
+  before(withSidecar('a', 2, 0), withSidecar('b', 1, 7));
+  // A plain init container's restarts do not count: newer first decides.
+  before(withSidecar('a', 1, 0, 60), withSidecar('b', 1, 0, 86400));
   before(pod({ ...base, name: 'a', createdAgo: 60 }), pod({ ...base, name: 'b', createdAgo: 86400 }));
 });
 

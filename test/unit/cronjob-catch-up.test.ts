@@ -48,7 +48,7 @@ test('startingDeadlineSeconds: only runs inside the window start; older ones are
   const earliest = at('2024-01-01T10:00:00Z');
   const now = at('2024-01-01T10:05:30Z');
   // No deadline: the latest missed run starts, late.
-  assert.deepEqual(planSchedule(cron, earliest, now), { scheduled: at('2024-01-01T10:05:00Z'), missed: undefined, tooMany: false, next: at('2024-01-01T10:06:00Z') });
+  assert.deepEqual(planSchedule(cron, earliest, now), { scheduled: at('2024-01-01T10:05:00Z'), missed: undefined, missedStarts: 5, tooMany: false, next: at('2024-01-01T10:06:00Z') });
   // 60 s: 10:05 is still inside its deadline, 10:04 is not.
   const inside = planSchedule(cron, earliest, now, 60);
   assert.equal(inside.scheduled?.toISOString(), '2024-01-01T10:05:00.000Z');
@@ -67,6 +67,7 @@ test('more than 100 missed starts: TooManyMissedTimes, still the latest run; a d
   assert.equal(planSchedule(cron, earliest, at('2024-01-01T01:40:30Z')).tooMany, false); // exactly 100
   const many = planSchedule(cron, earliest, at('2024-01-01T01:41:30Z'));
   assert.equal(many.tooMany, true);
+  assert.equal(many.missedStarts, 101);
   assert.equal(many.scheduled?.toISOString(), '2024-01-01T01:41:00.000Z');
   const bounded = planSchedule(cron, earliest, at('2024-01-03T00:00:30Z'), 600);
   assert.equal(bounded.tooMany, false);
@@ -201,7 +202,7 @@ test('more than 100 missed starts: a TooManyMissedTimes warning and the latest r
   assert.deepEqual(names, [jobNameFor('toomany', new Date(minuteAfter(created, 200)))]);
   const warnings = await eventsOf('toomany', 'TooManyMissedTimes');
   assert.equal(warnings.length, 1);
-  assert.equal(warnings[0].message, 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
+  assert.equal(warnings[0].message, 'too many missed start times: 200. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
   c.stop();
 });
 
