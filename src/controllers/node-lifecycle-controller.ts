@@ -1,6 +1,6 @@
 // The node lifecycle controller: a node whose Lease is not renewed within the grace period becomes
-// Ready=Unknown (NodeStatusUnknown) with the unreachable NoExecute taint; a NotReady node gets the
-// not-ready taint. Pods there are marked not ready, and evicted once their toleration runs out.
+// Ready=Unknown (NodeStatusUnknown) with the unreachable NoSchedule and NoExecute taints; a NotReady
+// node gets the not-ready ones. Pods there are marked not ready, and evicted once their toleration runs out.
 import { nowTimestamp, type KubeObject } from '../api/object.js';
 import { ApiError } from '../api/status.js';
 import { toleratesAll, type Taint } from '../api/taints.js';
@@ -97,15 +97,17 @@ export class NodeLifecycleController {
       this.events.normal(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       await this.markPodsNotReady(name);
     }
-    const want: Taint | undefined = stale || ready?.status === 'Unknown'
-      ? { key: unreachableTaintKey, effect: 'NoExecute' }
-      : ready?.status !== 'True' ? { key: notReadyTaintKey, effect: 'NoExecute' } : undefined;
+    // As upstream (taint-based eviction and TaintNodesByCondition): the condition's NoExecute taint, which
+    // pods tolerate for a while, and its NoSchedule one, which keeps new pods off.
+    const conditionKey = stale || ready?.status === 'Unknown' ? unreachableTaintKey : ready?.status !== 'True' ? notReadyTaintKey : undefined;
+    const want: Taint[] = conditionKey ? [{ key: conditionKey, effect: 'NoSchedule' }, { key: conditionKey, effect: 'NoExecute' }] : [];
     const taints: Taint[] = node.spec?.taints ?? [];
-    const ours = taints.filter((t) => t.effect === 'NoExecute' && (t.key === unreachableTaintKey || t.key === notReadyTaintKey));
-    const keep = taints.filter((t) => !ours.includes(t));
-    const current = ours.find((t) => t.key === want?.key);
-    if ((want && !current) || ours.length !== (want ? 1 : 0)) {
-      const next = want ? [...keep, current ?? { ...want, timeAdded: nowTimestamp(new Date(this.now())) }] : keep;
+    const isOurs = (t: Taint) => (t.effect === 'NoExecute' || t.effect === 'NoSchedule') && (t.key === unreachableTaintKey || t.key === notReadyTaintKey);
+    const ours = taints.filter(isOurs);
+    const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;
+    if (ours.length !== want.length || !want.every((w) => ours.some((t) => same(t, w)))) {
+      const added = nowTimestamp(new Date(this.now()));
+      const next = [...taints.filter((t) => !isOurs(t)), ...want.map((w) => ours.find((t) => same(t, w)) ?? { ...w, timeAdded: added })];
       await this.ignoreMissing(this.client.patch(refs.nodes, '', name, 'merge', {
         metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: next.length ? next : null },
       }));

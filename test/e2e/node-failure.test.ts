@@ -11,9 +11,10 @@ let c: TestCluster;
 const v = '1.33' as const;
 
 before(async () => {
+  // The grace period stays above the agents' 10 s lease renewal, so that healthy nodes never flap.
   c = await TestCluster.start([
     '--node-name', 'node-a',
-    '--node-monitor-grace-period', '6s',
+    '--node-monitor-grace-period', '20s',
     '--default-unreachable-toleration-seconds', '4',
     '--default-not-ready-toleration-seconds', '4',
   ]);
@@ -68,11 +69,13 @@ test('pods of a dead node are evicted and replaced on a healthy node; their proc
   const node = await waitFor('node-b to be Unknown and tainted unreachable', async () => {
     const n = JSON.parse(await c.ok(v, ['get', 'node', 'node-b', '-o', 'json']));
     const ready = n.status.conditions.find((x: any) => x.type === 'Ready');
-    const tainted = (n.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute');
+    const has = (effect: string) => (n.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === effect);
+    const tainted = has('NoExecute') && has('NoSchedule');
     return ready.status === 'Unknown' && tainted ? n : undefined;
   }, 60_000, 500);
   assert.equal(node.status.conditions.find((x: any) => x.type === 'Ready').reason, 'NodeStatusUnknown');
   assert.match(await c.ok(v, ['get', 'nodes']), /node-b\s+NotReady/);
+  assert.match(await c.ok(v, ['describe', 'node', 'node-b']), /Taints:\s+node\.kubernetes\.io\/unreachable:NoExecute\n\s+node\.kubernetes\.io\/unreachable:NoSchedule/);
 
   const after = await waitFor('replacements running on node-a', async () => {
     const pods = await rcPods();
