@@ -93,13 +93,16 @@ export class NodeLifecycleController {
       const updated = conditions.map((c) => ({
         ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now,
       }));
+      // A node no kubelet ever reported for (made by hand) gets its Ready condition, as upstream.
+      if (!ready) updated.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: now });
       await this.ignoreMissing(this.client.patch(refs.nodes, '', name, 'merge', { status: { conditions: updated } }, { subresource: 'status' }));
       this.events.normal(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       await this.markPodsNotReady(name);
     }
     // As upstream (taint-based eviction and TaintNodesByCondition): the condition's NoExecute taint, which
     // pods tolerate for a while, and its NoSchedule one, which keeps new pods off.
-    const conditionKey = stale || ready?.status === 'Unknown' ? unreachableTaintKey : ready?.status !== 'True' ? notReadyTaintKey : undefined;
+    // A node that has not said yet whether it is Ready gets no taint until its grace period runs out.
+    const conditionKey = stale || ready?.status === 'Unknown' ? unreachableTaintKey : ready?.status === 'False' ? notReadyTaintKey : undefined;
     const want: Taint[] = conditionKey ? [{ key: conditionKey, effect: 'NoSchedule' }, { key: conditionKey, effect: 'NoExecute' }] : [];
     const taints: Taint[] = node.spec?.taints ?? [];
     const isOurs = (t: Taint) => (t.effect === 'NoExecute' || t.effect === 'NoSchedule') && (t.key === unreachableTaintKey || t.key === notReadyTaintKey);

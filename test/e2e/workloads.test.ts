@@ -77,9 +77,14 @@ function seedWithSleep(file: string): any {
   return obj;
 }
 
-/** An EDITOR for `kubectl edit` that rewrites the object's `replicas: FROM` to `replicas: TO`. */
+let editors = 0;
+
+/**
+ * An EDITOR for `kubectl edit` that rewrites the object's `replicas: FROM` to `replicas: TO`; a file of its
+ * own per call, since tests run concurrently (rewriting a script another kubectl runs fails it: ETXTBSY).
+ */
 function replicasEditor(from: number, to: number): string {
-  const editor = path.join(work, `edit-${from}-${to}.sh`);
+  const editor = path.join(work, `edit-${from}-${to}-${++editors}.sh`);
   fs.writeFileSync(editor, `#!/bin/sh\nsed -i "s/^  replicas: ${from}$/  replicas: ${to}/" "$1"\n`, { mode: 0o755 });
   return editor;
 }
