@@ -9,6 +9,7 @@ import { ApiError } from '../api/status.js';
 import { Quantity } from '../api/quantity.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventRecorder } from '../client/event-recorder.js';
+import type { BusyGate } from '../client/busy-gate.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import type { ContainerHandle, ContainerState, Runtime, Sandbox } from './runtime/runtime.js';
 import { ContainerRecord, timestamp, type ContainerKind, type Terminated } from './container-record.js';
@@ -28,6 +29,8 @@ export interface PodWorkerDeps {
   runtime: Runtime;
   client: ApiClient;
   events: EventRecorder;
+  /** Status writes go through this gate, ahead of events. */
+  statusWrites: BusyGate;
   envSources: EnvSources;
   nodeName: string;
   nodeIp: string;
@@ -596,7 +599,9 @@ export class PodWorker {
     const json = JSON.stringify(status);
     if (json === this.lastStatusJson) return;
     try {
-      const updated = await this.deps.client.patch(podsRef, this.pod.metadata.namespace!, this.pod.metadata.name!, 'merge', { status }, { subresource: 'status' });
+      const updated = await this.deps.statusWrites.run(() => this.deps.client.patch(
+        podsRef, this.pod.metadata.namespace!, this.pod.metadata.name!, 'merge', { status }, { subresource: 'status' },
+      ));
       this.lastStatusJson = json;
       this.pod = { ...this.pod, status: updated.status };
     } catch (e) {
