@@ -88,7 +88,9 @@ async function agent(args: string[]): Promise<void> {
   const nodeName = values['node-name']!;
   const dataDir = values['data-dir'] ?? `.nanokube-agent-${nodeName}`;
   const caPem = await clusterCa(values.server, dataDir);
-  const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}` });
+  // A few connections suffice (the server works one request at a time); each more is a TLS handshake on
+  // both sides in the middle of a burst of pod starts. Upstream's kubelet multiplexes over one HTTP/2 one.
+  const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}`, maxSockets: 6 });
   const address = values.address!;
   const node = await startNode({
     client, nodeName, address, dataDir,
