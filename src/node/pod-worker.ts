@@ -316,7 +316,7 @@ export class PodWorker {
     const fp = fieldPath(rec, rec.kind !== 'app');
     let env: Record<string, string>;
     try {
-      env = await buildEnv(this.pod, container, this.deps.envSources);
+      env = await buildEnv(this.downwardPod(), container, this.deps.envSources);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       this.setWaiting(rec, 'CreateContainerConfigError', e.message, fp);
@@ -371,6 +371,16 @@ export class PodWorker {
     this.deps.events.normal(this.pod, 'Started', `Started container ${rec.name}`, fp);
     this.watchContainer(rec, handle, false);
     if (container.lifecycle?.postStart) await this.runPostStart(rec);
+  }
+
+  /**
+   * The pod as the downward API sees it when a container starts: status.podIP and status.hostIP are the
+   * sandbox's and the node's even before a status write has said so (the kubelet resolves them the same way).
+   */
+  private downwardPod(): KubeObject {
+    const ip = this.sandbox?.ip;
+    const addresses = { hostIP: this.deps.nodeIp, hostIPs: [{ ip: this.deps.nodeIp }], ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}) };
+    return { ...this.pod, status: { ...this.pod.status, ...addresses } };
   }
 
   private setWaiting(rec: ContainerRecord, reason: string, message: string, fp: string): void {
