@@ -72,10 +72,13 @@ async function main() {
   const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
   const token = fs.readFileSync(path.join(dataDir, 'pki', 'node.token'), 'utf8').trim();
   const agent = spawnNanokube(['agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host']);
-  await until('the node to be Ready', async () => {
+    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host', '--ingress-http-port', '0', '--ingress-https-port', '0']);
+  // Ready, and done starting: a node's first start also makes its ingress certificate (two RSA keys, a
+  // second of CPU), which is not what a burst of pods on a running node costs.
+  await until('the node to be Ready with its ingress serving', async () => {
     const n = await client.get(nodes, '', nodeName).catch(() => undefined);
-    return n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+    const ready = n?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    return ready && n?.metadata.annotations?.['ingress.nanokube.io/http-port'] ? n : undefined;
   });
 
   // 100 pods at once: latency from the create request to the watch showing phase Running.
