@@ -27,6 +27,40 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process and its descendants have used so far, in ms (Linux, 100 Hz ticks). */
+export function treeCpuMs(pid: number, withDescendants = true): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(f[1]);
+    ticks.set(Number(entry), Number(f[11]) + Number(f[12]));
+    (children.get(ppid) ?? children.set(ppid, []).get(ppid)!).push(Number(entry));
+  }
+  let total = 0;
+  for (const queue = [pid]; queue.length;) {
+    const p = queue.pop()!;
+    total += ticks.get(p) ?? 0;
+    if (withDescendants) queue.push(...(children.get(p) ?? []));
+  }
+  return total * 10;
+}
+
+/** Busy and total CPU time of the whole machine so far, in ms: the share others used shows how noisy a run was. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = f[3] + f[4];
+  return { busy: (total - idle) * 10, total: total * 10 };
+}
+
 export function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

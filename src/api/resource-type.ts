@@ -32,6 +32,11 @@ export interface Strategy {
   validate?(obj: KubeObject, ctx: ValidationContext): FieldError[];
   /** Extra checks that need the old object: immutable fields and the like. */
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
+   * Checks for a write to the status subresource, instead of validate + validateUpdate (upstream's
+   * status strategies validate metadata and status only: the spec is the stored one).
+   */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Adjust a new object before it is stored (e.g. set pod status.phase=Pending). */
   prepareForCreate?(obj: KubeObject): void;
   /** Adjust an updated object before it is stored (old is the stored version). */

@@ -17,8 +17,12 @@ import { checkDecoding, decodeErrorMessage, strictDecodingError } from './type-c
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-/** '' = the main resource, 'status' = the status subresource, 'internal' = server-side writes that may change fields users cannot (binding, finalize). */
-export type UpdateKind = '' | 'status' | 'internal';
+/**
+ * '' = the main resource, 'status' = the status subresource, 'internal' = server-side writes that may
+ * change fields users cannot (finalize), 'binding' = an internal write that sets only spec.nodeName and
+ * the PodScheduled condition: as upstream's binding, the pod is not decoded or validated again.
+ */
+export type UpdateKind = '' | 'status' | 'internal' | 'binding';
 
 /** Per-request options shared by writes. */
 export interface WriteContext {
@@ -297,7 +301,7 @@ export class ResourceService {
       const patched = mutate(clone(old));
       const obj = this.checkBody(rt, patched, namespace);
       if (obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-      this.checkUnknownFields(rt, obj, ctx);
+      if (subresource !== 'binding') this.checkUnknownFields(rt, obj, ctx);
       const pinned = obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion;
       if (pinned) {
         throw errors.conflict(rt.plural, rt.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -388,13 +392,14 @@ export class ResourceService {
     const { object } = await this.patch(rt, namespace, name, (pod) => {
       if (pod.metadata.deletionTimestamp) throw errors.conflict(rt.plural, rt.group, name, 'pod is being deleted, cannot be assigned to a host');
       if (pod.spec?.nodeName) throw errors.conflict(rt.plural, rt.group, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      if ((pod.spec?.schedulingGates ?? []).length > 0) throw errors.conflict(rt.plural, rt.group, name, `pod ${name} has non-empty .spec.schedulingGates`);
       pod.spec = { ...(pod.spec ?? {}), nodeName: node };
       const status = (pod.status ??= {});
       const conditions: any[] = (status.conditions ?? []).filter((c: any) => c.type !== 'PodScheduled');
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
       status.conditions = conditions;
       return pod;
-    }, { ...ctx, fieldValidation: 'Ignore' }, 'internal');
+    }, { ...ctx, fieldValidation: 'Ignore' }, 'binding');
     return object;
   }
 
@@ -451,13 +456,14 @@ export class ResourceService {
       }
       rt.strategy.defaults?.(obj);
       rt.strategy.prepareForUpdate?.(obj, old);
-      if (rt.hasStatus && subresource !== 'internal') {
+      if (rt.hasStatus && subresource !== 'internal' && subresource !== 'binding') {
         const changed = generationFields(rt).some((f) => JSON.stringify(obj[f]) !== JSON.stringify(old[f]));
         meta.generation = (oldMeta.generation ?? 1) + (changed ? 1 : 0);
       } else if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation; // binding, finalize: not a spec change by the user
       else delete meta.generation;
     }
-    this.validate(rt, obj, subresource === 'internal' ? undefined : old);
+    if (subresource === 'internal') this.validate(rt, obj, undefined);
+    else if (subresource !== 'binding') this.validate(rt, obj, old, subresource === 'status');
     await this.admit('UPDATE', rt, obj, old, ctx);
     meta.resourceVersion = oldMeta.resourceVersion;
     // Removing the last finalizer from an object whose grace period is over completes its deletion
@@ -476,10 +482,13 @@ export class ResourceService {
         throw this.storeError(rt, meta.name!, e);
       }
     }
-    if (JSON.stringify(obj) === JSON.stringify(old)) return old; // no-op writes keep the resourceVersion
+    const text = encode(obj);
+    if (text === encode(old)) return old; // no-op writes keep the resourceVersion
     try {
-      const kv = await this.store.update(key, encode(obj), Number(oldMeta.resourceVersion));
-      return decode(kv);
+      const kv = await this.store.update(key, text, Number(oldMeta.resourceVersion));
+      // The stored object is the one just encoded: no need to parse it back.
+      meta.resourceVersion = String(kv.modRevision);
+      return obj;
     } catch (e) {
       throw this.storeError(rt, meta.name!, e);
     }
@@ -547,11 +556,15 @@ export class ResourceService {
     ctx.warnings?.push(...unknown.map((f) => `unknown field ${JSON.stringify(f)}`));
   }
 
-  private validate(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): void {
+  private validate(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined, status = false): void {
     const errs: FieldError[] = validateObjectMeta(obj.metadata, { namespaced: rt.namespaced, nameRule: rt.nameRule ?? 'dns1123-subdomain' });
     if (old) errs.push(...validateObjectMetaUpdate(obj.metadata, old.metadata));
-    errs.push(...(rt.strategy.validate?.(obj, { old }) ?? []));
-    if (old) errs.push(...(rt.strategy.validateUpdate?.(obj, old) ?? []));
+    if (status && old && rt.strategy.validateStatusUpdate) {
+      errs.push(...rt.strategy.validateStatusUpdate(obj, old));
+    } else {
+      errs.push(...(rt.strategy.validate?.(obj, { old }) ?? []));
+      if (old) errs.push(...(rt.strategy.validateUpdate?.(obj, old) ?? []));
+    }
     if (errs.length > 0) throw invalidError(rt.kind, rt.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
   }
 

@@ -25,8 +25,21 @@ export async function serveWatch(
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let closed = false;
+  let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
   const send = (ev: WatchEvent) => {
     if (closed) return;
+    // Events of one turn of the event loop (a burst of writes) leave in one TLS write, not one each:
+    // fewer records and syscalls here, fewer wake-ups and reads for the watcher.
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(uncork);
+    }
     res.write(JSON.stringify(render(ev)) + '\n');
     if (res.writableLength > maxBufferedBytes) finish();
   };
@@ -36,6 +49,7 @@ export async function serveWatch(
     closed = true;
     clearTimeout(timer);
     handle?.stop();
+    uncork();
     res.end();
   };
   const timeout = query.has('timeoutSeconds') ? Math.max(0, Number(query.get('timeoutSeconds'))) : defaultTimeoutSeconds;

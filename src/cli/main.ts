@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Quantity } from '../api/quantity.js';
 import { startControlPlane } from './control-plane.js';
 import { startNode } from './node.js';
 import { kubeletServingCertificate } from './kubelet-certificate.js';
@@ -33,6 +34,9 @@ ${explainServiceUsage}
   --ingress-http-port N (default 80) and --ingress-https-port N (default 443); 0 picks a free port,
   published in the Node's ingress.nanokube.io/http-port and -https-port annotations. \`server\` runs
   no node, so it only creates the IngressClass and accepts the flags for symmetry.
+
+  Every node (up, agent) rotates a container's log file at --container-log-max-size (default 10Mi) and
+  keeps --container-log-max-files files of it (default 5, the current one included), as the kubelet.
 `;
 
 // The node's ingress data plane ports (`up` and `agent`; `server` accepts them and runs no node).
@@ -48,6 +52,27 @@ function ingressPorts(values: Record<string, string | boolean | undefined>): { h
     return n;
   };
   return { httpPort: port('ingress-http-port'), httpsPort: port('ingress-https-port') };
+}
+
+// Container log rotation (`up` and `agent`), as the kubelet's flags: a container's log file is rotated
+// at max-size, and max-files files (the current one included) are kept.
+const containerLogFlags = {
+  'container-log-max-size': { type: 'string', default: '10Mi' },
+  'container-log-max-files': { type: 'string', default: '5' },
+} as const;
+
+function containerLogs(values: Record<string, string | boolean | undefined>): { maxBytes: number; maxFiles: number } {
+  const size = String(values['container-log-max-size']);
+  let maxBytes: number;
+  try {
+    maxBytes = Number(Quantity.parse(size).value());
+  } catch {
+    maxBytes = NaN;
+  }
+  if (!(maxBytes > 0)) throw new Error(`invalid --container-log-max-size ${size}: want a positive quantity such as 10Mi`);
+  const maxFiles = Number(values['container-log-max-files']);
+  if (!Number.isInteger(maxFiles) || maxFiles < 2) throw new Error(`invalid --container-log-max-files ${values['container-log-max-files']}: want 2 or more`);
+  return { maxBytes, maxFiles };
 }
 
 // The node's container runtime (`up` and `agent`): host (the node's network) or isolated (a network
@@ -81,14 +106,18 @@ async function agent(args: string[]): Promise<void> {
       'kubelet-port': { type: 'string', default: '0' },
       ...ingressFlags,
       ...runtimeFlag,
+      ...containerLogFlags,
     },
     strict: true,
   });
   if (!values.server || !values.token) throw new Error('--server and --token are required');
+  const logs = containerLogs(values);
   const nodeName = values['node-name']!;
   const dataDir = values['data-dir'] ?? `.nanokube-agent-${nodeName}`;
   const caPem = await clusterCa(values.server, dataDir);
-  const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}` });
+  // A few connections suffice (the server works one request at a time); each more is a TLS handshake on
+  // both sides in the middle of a burst of pod starts. Upstream's kubelet multiplexes over one HTTP/2 one.
+  const client = new HttpApiClient({ server: values.server, token: values.token, caPem, userAgent: `nanokube-agent/${nodeName}`, maxSockets: 6 });
   const address = values.address!;
   const node = await startNode({
     client, nodeName, address, dataDir,
@@ -98,6 +127,7 @@ async function agent(args: string[]): Promise<void> {
     ingress: ingressPorts(values),
     runtime: runtimeName(values.runtime),
     proxyMode: proxyMode(values['proxy-mode']),
+    containerLogs: logs,
   });
   process.stdout.write(`nanokube agent ${nodeName} joined ${values.server}\n`);
   const stop = async () => {
@@ -177,10 +207,11 @@ async function server(args: string[]): Promise<void> {
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...controlPlaneFlags, ...ingressFlags, ...runtimeFlag, 'node-name': { type: 'string', default: os.hostname() } },
+    options: { ...controlPlaneFlags, ...ingressFlags, ...runtimeFlag, ...containerLogFlags, 'node-name': { type: 'string', default: os.hostname() } },
     strict: true,
   });
   const bindAddress = values['bind-address']!;
+  const logs = containerLogs(values);
   const cp = await controlPlaneFrom(values);
   const nodeName = values['node-name']!;
   const address = bindAddress === '0.0.0.0' || bindAddress === '::' ? primaryAddress() : bindAddress;
@@ -195,6 +226,7 @@ async function up(args: string[]): Promise<void> {
     ingress: ingressPorts(values),
     runtime: runtimeName(values.runtime),
     proxyMode: proxyMode(values['proxy-mode']),
+    containerLogs: logs,
   });
   process.stdout.write(
     `nanokube is running: API server at ${cp.url}, node ${nodeName}\n\n` +

@@ -26,6 +26,8 @@ export interface NodeOptions {
   proxyMode?: ProxyMode;
   /** The node's ingress data plane ports (0 = any free port); without it the node serves no Ingresses. */
   ingress?: { httpPort: number; httpsPort: number };
+  /** --container-log-max-size and --container-log-max-files (default 10 MiB and 5). */
+  containerLogs?: { maxBytes: number; maxFiles: number };
 }
 
 export interface RunningNode {
@@ -52,7 +54,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     token: opts.token,
   });
   const port = await kubelet.listen();
-  agent = new NodeAgent({ client: opts.client, runtime, nodeName: opts.nodeName, address: opts.address, dataDir, kubeletPort: port });
+  agent = new NodeAgent({
+    client: opts.client, runtime, nodeName: opts.nodeName, address: opts.address, dataDir, kubeletPort: port,
+    maxLogBytes: opts.containerLogs?.maxBytes, maxLogFiles: opts.containerLogs?.maxFiles,
+  });
   await agent.start();
   // In the background: the node is up without waiting for its ingress (a first start makes a certificate).
   const ingress = opts.ingress ? startIngress(opts, dataDir, opts.ingress) : undefined;

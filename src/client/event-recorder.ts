@@ -13,6 +13,11 @@ export interface EventSource {
   host?: string;
 }
 
+export interface EventRecorderOptions {
+  /** Awaited before each write: lets the owner's urgent writes go first (see BusyGate). */
+  yieldTo?: () => Promise<void>;
+}
+
 interface Recorded {
   name: string;
   namespace: string;
@@ -27,6 +32,7 @@ export class EventRecorder {
   constructor(
     private readonly client: ApiClient,
     private readonly source: EventSource,
+    private readonly opts: EventRecorderOptions = {},
   ) {}
 
   normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): void {
@@ -44,7 +50,10 @@ export class EventRecorder {
 
   /** Fire-and-forget, in order: a failure to record an event never fails the caller's work. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
-    this.chain = this.chain.then(() => this.write(obj, type, reason, message, fieldPath)).catch((e) => {
+    this.chain = this.chain.then(async () => {
+      await this.opts.yieldTo?.();
+      await this.write(obj, type, reason, message, fieldPath);
+    }).catch((e) => {
       if (process.env.NANOKUBE_DEBUG) console.error('event recorder:', e);
     });
   }

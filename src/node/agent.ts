@@ -8,6 +8,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { BusyGate } from '../client/busy-gate.js';
 import type { ContainerHandle, Runtime } from './runtime/runtime.js';
 import { PodWorker } from './pod-worker.js';
 import { nodeCapacity, nodeObject, nodeStatus, type NodeIdentity } from './node-info.js';
@@ -46,6 +47,8 @@ export class NodeAgent {
   private readonly pods: Informer;
   private readonly services: Informer;
   private readonly events: EventRecorder;
+  /** Pod status writes in flight: the kubelet's events wait for them. */
+  private readonly statusWrites = new BusyGate();
   private readonly timers: NodeJS.Timeout[] = [];
   private node?: KubeObject;
   private adoptable = new Map<string, ContainerHandle[]>();
@@ -55,7 +58,7 @@ export class NodeAgent {
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.identity = { name: opts.nodeName, address: opts.address, dataDir: opts.dataDir, kubeletPort: opts.kubeletPort, labels: opts.labels };
-    this.events = new EventRecorder(opts.client, { component: 'kubelet', host: opts.nodeName });
+    this.events = new EventRecorder(opts.client, { component: 'kubelet', host: opts.nodeName }, { yieldTo: () => this.statusWrites.whenIdle() });
     this.pods = new Informer(opts.client, refs.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}` });
     this.pods.on({
       add: (p) => this.onPod(p),
@@ -186,6 +189,7 @@ export class NodeAgent {
         runtime: this.opts.runtime,
         client: this.opts.client,
         events: this.events,
+        statusWrites: this.statusWrites,
         envSources: this.envSources(),
         nodeName: this.nodeName,
         nodeIp: this.opts.address,

@@ -9,6 +9,7 @@ import { ApiError } from '../api/status.js';
 import { Quantity } from '../api/quantity.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventRecorder } from '../client/event-recorder.js';
+import type { BusyGate } from '../client/busy-gate.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import type { ContainerHandle, ContainerState, Runtime, Sandbox } from './runtime/runtime.js';
 import { ContainerRecord, timestamp, type ContainerKind, type Terminated } from './container-record.js';
@@ -28,6 +29,8 @@ export interface PodWorkerDeps {
   runtime: Runtime;
   client: ApiClient;
   events: EventRecorder;
+  /** Status writes go through this gate, ahead of events. */
+  statusWrites: BusyGate;
   envSources: EnvSources;
   nodeName: string;
   nodeIp: string;
@@ -329,7 +332,7 @@ export class PodWorker {
     const fp = fieldPath(rec, rec.kind !== 'app');
     let env: Record<string, string>;
     try {
-      env = await buildEnv(this.pod, container, this.deps.envSources);
+      env = await buildEnv(this.downwardPod(), container, this.deps.envSources);
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       this.setWaiting(rec, 'CreateContainerConfigError', e.message, fp);
@@ -384,6 +387,16 @@ export class PodWorker {
     this.deps.events.normal(this.pod, 'Started', `Started container ${rec.name}`, fp);
     this.watchContainer(rec, handle, false);
     if (container.lifecycle?.postStart) await this.runPostStart(rec);
+  }
+
+  /**
+   * The pod as the downward API sees it when a container starts: status.podIP and status.hostIP are the
+   * sandbox's and the node's even before a status write has said so (the kubelet resolves them the same way).
+   */
+  private downwardPod(): KubeObject {
+    const ip = this.sandbox?.ip;
+    const addresses = { hostIP: this.deps.nodeIp, hostIPs: [{ ip: this.deps.nodeIp }], ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}) };
+    return { ...this.pod, status: { ...this.pod.status, ...addresses } };
   }
 
   private setWaiting(rec: ContainerRecord, reason: string, message: string, fp: string): void {
@@ -612,7 +625,9 @@ export class PodWorker {
     const json = JSON.stringify(status);
     if (json === this.lastStatusJson) return;
     try {
-      const updated = await this.deps.client.patch(podsRef, this.pod.metadata.namespace!, this.pod.metadata.name!, 'merge', { status }, { subresource: 'status' });
+      const updated = await this.deps.statusWrites.run(() => this.deps.client.patch(
+        podsRef, this.pod.metadata.namespace!, this.pod.metadata.name!, 'merge', { status }, { subresource: 'status' },
+      ));
       this.lastStatusJson = json;
       this.pod = { ...this.pod, status: updated.status };
     } catch (e) {

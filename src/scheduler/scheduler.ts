@@ -9,6 +9,7 @@ import type { ResourceRef } from '../client/resource-ref.js';
 import { Informer, cacheKey } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { BusyGate } from '../client/busy-gate.js';
 import { NodeUsageIndex } from './node-usage.js';
 import { filterNode, scoreNode, unschedulableMessage } from './fit.js';
 import { claimProblem, volumesProblemOnNode, type VolumeObjects } from './volume-binding.js';
@@ -51,11 +52,13 @@ export class Scheduler {
   private readonly maxBindsInFlight: number;
   private bindsInFlight = 0;
   private bindSlotWaiters: (() => void)[] = [];
+  /** Bindings in flight: the scheduler's events wait for them. */
+  private readonly binds = new BusyGate();
 
   constructor(private readonly client: ApiClient, opts: SchedulerOptions = {}) {
     this.schedulerName = opts.schedulerName ?? defaultSchedulerName;
     this.maxBindsInFlight = opts.maxBindsInFlight ?? 16;
-    this.events = new EventRecorder(client, { component: this.schedulerName });
+    this.events = new EventRecorder(client, { component: this.schedulerName }, { yieldTo: () => this.binds.whenIdle() });
     this.pods = new Informer(client, podsRef);
     this.nodes = new Informer(client, nodesRef);
     this.pods.on({
@@ -179,9 +182,9 @@ export class Scheduler {
     const ns = pod.metadata.namespace!;
     const name = pod.metadata.name!;
     try {
-      await this.client.post(podsRef, ns, name, 'binding', {
+      await this.binds.run(() => this.client.post(podsRef, ns, name, 'binding', {
         apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
-      });
+      }));
       this.events.normal(pod, 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
     } catch (e) {
       if (this.assumed.get(key) === nodeName) {

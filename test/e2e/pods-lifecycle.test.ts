@@ -57,8 +57,107 @@ describe('pods', { concurrency: true }, () => {
       assert.match(out, /Liveness probe failed: HTTP probe failed with statuscode: 500/);
       assert.match(out, /Container liveness failed liveness probe, will be restarted/);
     }
-    const logs = await cluster.ok('1.33', ['logs', 'liveness-http', '--previous']);
-    assert.match(logs, /healthz 200 custom-header=Awesome/);
+    for (const v of ['1.27', '1.33'] as const) {
+      const logs = await cluster.ok(v, ['logs', 'liveness-http', '--previous']);
+      assert.match(logs, /healthz 200 custom-header=Awesome/);
+    }
+  });
+
+  test('a server that stops answering is found by its liveness probe timeout (httpGet on a named port)', async () => {
+    await apply('1.33', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'liveness-hang' },
+      spec: { containers: [{
+        name: 'c', image: 'example/hang', command: ['node', app('hang-server.js')],
+        env: [{ name: 'PORT', value: '18082' }, { name: 'HEALTHY_SECONDS', value: '3' }],
+        ports: [{ name: 'http', containerPort: 18082 }],
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 1, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 },
+      }] },
+    });
+    await waitForRestarts('1.33', 'liveness-hang', 'c', 1);
+    const out = await cluster.ok('1.27', ['describe', 'pod', 'liveness-hang']);
+    assert.match(out, /Liveness:\s+http-get http:\/\/:http\/healthz delay=1s timeout=1s period=1s #success=1 #failure=2/);
+    assert.match(out, /Liveness probe failed: Get "http:\/\/[\d.]+:18082\/healthz": context deadline exceeded \(Client\.Timeout exceeded while awaiting headers\)/);
+  });
+
+  test('a readiness probe drives the Ready condition both ways', async () => {
+    await apply('1.33', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'readiness' },
+      spec: { containers: [{
+        name: 'c', image: 'busybox', command: ['sh', '-c', 'touch /tmp/nanokube-e2e-ready-$HOSTNAME; sleep 600'],
+        readinessProbe: { exec: { command: ['sh', '-c', 'test -f /tmp/nanokube-e2e-ready-$HOSTNAME'] }, periodSeconds: 1, failureThreshold: 1 },
+      }] },
+    });
+    const readyOf = (p: any) => p.status?.conditions?.find((c: any) => c.type === 'Ready');
+    await cluster.ok('1.33', ['wait', '--for=condition=Ready', 'pod/readiness', '--timeout=60s']);
+    await cluster.ok('1.27', ['exec', 'readiness', '--', 'sh', '-c', 'rm /tmp/nanokube-e2e-ready-$HOSTNAME']);
+    const unready = await waitFor('Ready to turn False', async () => {
+      const p = await getPod('1.33', 'readiness');
+      return readyOf(p)?.status === 'False' ? p : undefined;
+    }, 30_000, 250);
+    assert.equal(readyOf(unready).reason, 'ContainersNotReady');
+    assert.equal(readyOf(unready).message, 'containers with unready status: [c]');
+    assert.equal(containerStatus(unready, 'c').ready, false);
+    assert.equal(containerStatus(unready, 'c').restartCount, 0, 'readiness never restarts a container');
+    assert.match(await cluster.ok('1.33', ['get', 'pod', 'readiness']), /readiness\s+0\/1\s+Running/);
+    assert.match(await cluster.ok('1.33', ['describe', 'pod', 'readiness']), /Readiness probe failed/);
+  });
+
+  test('env: values, $(VAR) expansion, fieldRef, resourceFieldRef, ConfigMap and Secret keys, envFrom, optional; kubectl exec -- env (1.27 and 1.33)', async () => {
+    await cluster.apply('1.33', [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'env-cm' }, data: { color: 'blue', size: 'L' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'env-secret' }, stringData: { token: 's3cret' } },
+      {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'env-pod', labels: { tier: 'web' } },
+        spec: { containers: [{
+          name: 'c', image: 'busybox', command: ['sh', '-c', 'echo started $(GREETING); sleep 600'],
+          resources: { limits: { memory: '64Mi' } },
+          envFrom: [{ prefix: 'CM_', configMapRef: { name: 'env-cm' } }, { secretRef: { name: 'env-secret' } }, { configMapRef: { name: 'no-such-cm', optional: true } }],
+          env: [
+            { name: 'NAME_VAL', value: 'world' },
+            { name: 'GREETING', value: 'hello-$(NAME_VAL)' },
+            { name: 'ESCAPED', value: '$$(NAME_VAL)' },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'POD_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+            { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+            { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+            { name: 'COLOR', valueFrom: { configMapKeyRef: { name: 'env-cm', key: 'color' } } },
+            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'env-secret', key: 'token' } } },
+            { name: 'MISSING', valueFrom: { configMapKeyRef: { name: 'env-cm', key: 'nope', optional: true } } },
+          ],
+        }] },
+      },
+    ]);
+    await cluster.ok('1.33', ['wait', '--for=condition=Ready', 'pod/env-pod', '--timeout=60s']);
+    const pod = await getPod('1.33', 'env-pod');
+    assert.ok(pod.status.podIP && pod.status.hostIP);
+    for (const v of ['1.27', '1.33'] as const) {
+      const env = new Map((await cluster.ok(v, ['exec', 'env-pod', '--', 'env'])).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const want: Record<string, string> = {
+        HOSTNAME: 'env-pod', NAME_VAL: 'world', GREETING: 'hello-world', ESCAPED: '$(NAME_VAL)', POD_NAME: 'env-pod', POD_NS: 'default', TIER: 'web',
+        NODE: pod.spec.nodeName, POD_IP: pod.status.podIP, HOST_IP: pod.status.hostIP, MEM_MI: '64', COLOR: 'blue', TOKEN: 's3cret',
+        CM_color: 'blue', CM_size: 'L', token: 's3cret',
+      };
+      for (const [k, val] of Object.entries(want)) assert.equal(env.get(k), val, `${k} with kubectl ${v}`);
+      assert.equal(env.has('MISSING'), false);
+    }
+    await waitFor('the expanded command line to log', async () => /started hello-world/.test(await cluster.ok('1.33', ['logs', 'env-pod'])), 30_000, 250);
+  });
+
+  test('a container that ignores SIGTERM is killed when the grace period is over, then the pod is gone', async () => {
+    await apply('1.33', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stubborn' },
+      spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', "trap '' TERM; echo up; while true; do sleep 0.2; done"] }] },
+    });
+    await waitFor('stubborn to log', async () => /up/.test(await cluster.ok('1.33', ['logs', 'stubborn'])), 60_000, 250);
+    const started = Date.now();
+    await cluster.ok('1.33', ['delete', 'pod', 'stubborn', '--wait=true', '--timeout=60s']);
+    const took = (Date.now() - started) / 1000;
+    assert.ok(took >= 1.5, `the grace period was honoured (${took}s)`);
+    const left = await cluster.kubectl('1.33', ['get', 'pod', 'stubborn']);
+    assert.match(left.stderr, /pods "stubborn" not found/);
   });
 
   test('exec, tcpSocket and grpc liveness probes restart their containers', async () => {
@@ -187,7 +286,7 @@ describe('pods', { concurrency: true }, () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('kubectl logs: -f, --previous, --tail, --timestamps, -c, --all-containers (1.27 and 1.33)', async () => {
+  test('kubectl logs: -f, --previous, --tail, --since, --timestamps, -c, --all-containers (1.27 and 1.33)', async () => {
     await apply('1.33', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'talker' },
       spec: { containers: [
@@ -209,6 +308,10 @@ describe('pods', { concurrency: true }, () => {
       assert.match(all, /from-two/);
       const noContainer = await cluster.kubectl(v, ['logs', 'talker']);
       assert.match(noContainer.stderr + noContainer.stdout, /Defaulted container "one"|a container name must be specified/);
+      const since = await cluster.ok(v, ['logs', 'talker', '-c', 'one', '--since=1h']);
+      assert.match(since, /line-1\n(.|\n)*late\n/);
+      // Nothing is logged after "late": once it is a few seconds old, --since=2s shows no line.
+      await waitFor(`kubectl ${v} logs --since=2s to be empty`, async () => (await cluster.ok(v, ['logs', 'talker', '-c', 'one', '--since=2s'])) === '', 30_000, 500);
       const prev = await cluster.kubectl(v, ['logs', 'talker', '-c', 'two', '--previous']);
       assert.notEqual(prev.code, 0);
       assert.match(prev.stderr, /previous terminated container "two" in pod "talker" not found/);

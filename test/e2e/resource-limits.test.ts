@@ -60,3 +60,25 @@ test('a container over its memory limit is OOMKilled (or the node says limits ar
     await c.ok(v, ['delete', 'pod', 'hog', '--wait=true']);
   }
 });
+
+test('a cpu limit is a CFS quota on the container\'s cgroup (where the node owns cgroups)', { timeout: 120_000, skip: !cgroupsWritable && 'no writable cgroups' }, async () => {
+  await c.ok('1.33', ['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'capped' },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{
+        name: 'main', image: 'busybox', command: ['sh', '-c', 'cat /proc/self/cgroup; sleep 600'], resources: { limits: { cpu: '250m', memory: '64Mi' } },
+      }] },
+    }),
+  });
+  // The container's own view of its cgroups names the directory the agent made for it.
+  const cpuGroup = await waitFor('the container to print its cgroups', async () => {
+    const logs = await c.ok('1.33', ['logs', 'capped']);
+    return /^\d+:[^:]*\bcpu\b[^:]*:(\/.+)$/m.exec(logs)?.[1];
+  }, 60_000, 250);
+  const read = (f: string) => fs.readFileSync(`/sys/fs/cgroup/cpu${cpuGroup}/${f}`, 'utf8').trim();
+  assert.equal(read('cpu.cfs_period_us'), '100000');
+  assert.equal(read('cpu.cfs_quota_us'), '25000');
+  const memGroup = /^\d+:[^:]*\bmemory\b[^:]*:(\/.+)$/m.exec(await c.ok('1.33', ['logs', 'capped']))![1];
+  assert.equal(fs.readFileSync(`/sys/fs/cgroup/memory${memGroup}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
+  await c.ok('1.33', ['delete', 'pod', 'capped', '--wait=true']);
+});

@@ -69,6 +69,27 @@ test('replicas spread across the nodes', { timeout: 180_000 }, async () => {
   await c.ok(v, ['delete', 'rs', 'spread', '--wait=false']);
 });
 
+test('required node affinity places a pod or leaves it Pending with the reason; preferred affinity picks the node', { timeout: 180_000 }, async () => {
+  const hostnameIn = (op: string, nodes: string[]) => ({ nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: op, values: nodes }] }] });
+  await c.ok(v, ['apply', '-f', '-'], { input: sleeper('needs-c', { t: 'aff-req' }, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: hostnameIn('In', ['node-c']) } } }) });
+  await c.ok(v, ['apply', '-f', '-'], { input: sleeper('needs-none', { t: 'aff-none' }, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: hostnameIn('In', ['no-such-node']) } } }) });
+  await c.ok(v, ['apply', '-f', '-'], {
+    input: sleeper('prefers-b', { t: 'aff-pref' }, { affinity: { nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: hostnameIn('NotIn', ['node-c']),
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-b'] }] } }],
+    } } }),
+  });
+  await waitFor('needs-c on node-c', async () => ((await podNodes('t=aff-req'))[0] === 'node-c' ? true : undefined), 60_000, 250);
+  await waitFor('prefers-b on node-b', async () => ((await podNodes('t=aff-pref'))[0] === 'node-b' ? true : undefined), 60_000, 250);
+  const msg = await waitFor('needs-none to be Unschedulable', async () => {
+    const pod = JSON.parse(await c.ok(v, ['get', 'pod', 'needs-none', '-o', 'json']));
+    const cond = pod.status?.conditions?.find((x: any) => x.type === 'PodScheduled');
+    return cond?.status === 'False' ? cond.message : undefined;
+  }, 60_000, 250);
+  assert.equal(pod0(msg), "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
+  await c.ok(v, ['delete', 'pod', 'needs-c', 'needs-none', 'prefers-b', '--wait=false']);
+});
+
 test('nodeSelector, taints and cordon steer pods; a pod that fits nowhere says why', { timeout: 180_000 }, async () => {
   await c.ok(v, ['label', 'node', 'node-b', 'disk=ssd']);
   await c.ok(v, ['apply', '-f', '-'], { input: sleeper('wants-ssd', { t: 'sel' }, { nodeSelector: { disk: 'ssd' } }) });

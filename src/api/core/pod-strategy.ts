@@ -5,7 +5,7 @@ import type { KubeObject } from '../object.js';
 import { validateCoreObjectMeta } from './core-meta.js';
 import { defaultPod } from './pod-defaults.js';
 import { computePodQOS } from './pod-qos.js';
-import { validatePod, validatePodCreate, validatePodUpdate } from './pod-validation.js';
+import { validatePod, validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from './pod-validation.js';
 import { isObj, list } from './shape.js';
 
 const deletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';
@@ -43,5 +43,9 @@ export const podStrategy: Strategy = {
 
   validateUpdate(pod, old) {
     return validatePodUpdate(pod, old);
+  },
+
+  validateStatusUpdate(pod, old) {
+    return [...validateCoreObjectMeta(pod), ...validatePodStatusUpdate(pod, old)];
   },
 };

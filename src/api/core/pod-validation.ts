@@ -294,8 +294,8 @@ function onlyDeletedSchedulingGates(next: unknown[], prev: unknown[], path: Fiel
   return errs;
 }
 
-/** Upstream's ValidatePodUpdate, minus the metadata and full-spec checks `validatePod` already made. */
-export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
+/** Upstream's ValidatePodSpecificAnnotationUpdates: the mirror pod annotation can be neither added nor changed. */
+function validatePodAnnotationUpdates(pod: Obj, old: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const mp = Path.root('metadata').child('annotations');
   const na = isObj(pod.metadata?.annotations) ? pod.metadata.annotations : {};
@@ -306,6 +306,20 @@ export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
   if (!Object.hasOwn(oa, mirrorPodAnnotation) && Object.hasOwn(na, mirrorPodAnnotation)) {
     errs.push(fe.forbidden(mp.key(mirrorPodAnnotation), 'may not add mirror pod annotation'));
   }
+  return errs;
+}
+
+/**
+ * Upstream's ValidatePodStatusUpdate, as far as nanokube checks a pod's status: its metadata. The spec
+ * of a status write is the stored one, so it is not validated again.
+ */
+export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
+  return validatePodAnnotationUpdates(pod, old);
+}
+
+/** Upstream's ValidatePodUpdate, minus the metadata and full-spec checks `validatePod` already made. */
+export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs = validatePodAnnotationUpdates(pod, old);
   // Compare defaulted copies, so objects stored before a default existed are not reported as changed.
   const next = defaultedSpec(pod);
   const prev = defaultedSpec(old);

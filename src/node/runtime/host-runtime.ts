@@ -22,7 +22,13 @@ interface StoredConfig {
   mountNamespace?: boolean;
 }
 
+/** How often a re-adopted container's exit is looked for (no launcher tells of it). */
 const pollMs = 250;
+/**
+ * The same safety net for a container this agent started, whose exit the launcher reports at once: it
+ * only matters if the launcher itself died, so it need not cost 100 containers × 4 file checks a second.
+ */
+const launchedPollMs = 2000;
 
 /**
  * The stdin of a container with spec.stdin: this program runs in the container's place (same pid, process
@@ -126,8 +132,9 @@ export class HostRuntime implements Runtime {
   async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
     const dir = this.dir(cfg.podUid, cfg.name, cfg.attempt);
     // File system work off the event loop: on these disks a mkdir can take a millisecond, and a burst
-    // of pods starts hundreds of them.
-    await fs.promises.rm(dir, { recursive: true, force: true });
+    // of pods starts hundreds of them. A leftover directory of this attempt is rare: asking first spares
+    // fs.promises.rm's lstat, whose ENOENT error (built with its stack) cost more than the rest here.
+    if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
     await Promise.all([fs.promises.mkdir(dir, { recursive: true }), fs.promises.mkdir(path.dirname(cfg.logPath), { recursive: true })]);
     const startedAt = new Date();
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
@@ -163,9 +170,10 @@ export class HostRuntime implements Runtime {
           resolve(st);
         }
       };
-      // While the agent that started the shim lives, its exit is immediate news; re-adopted
-      // containers (and a shim killed outright) are noticed by polling.
-      const timer = setInterval(() => {
+      // While the agent that started the shim lives, its exit is immediate news (also a shim killed
+      // outright); re-adopted containers are noticed by polling.
+      const step = () => {
+        if (done) return;
         if (!fs.existsSync(dir)) {
           done = true;
           clearInterval(timer);
@@ -181,15 +189,17 @@ export class HostRuntime implements Runtime {
           return;
         }
         check();
-      }, pollMs);
+      };
+      const timer = setInterval(step, shimExited ? launchedPollMs : pollMs);
       timer.unref();
-      shimExited?.then(check);
+      shimExited?.then(step);
     });
     return { podUid, name, attempt, pid, startedAt, exited };
   }
 
   private readExit(podUid: string, name: string, attempt: number, pid: number, startedAt: Date): (ContainerState & { state: 'exited' }) | undefined {
     const file = path.join(this.dir(podUid, name, attempt), 'exit');
+    if (!fs.existsSync(file)) return undefined; // the common case, without a thrown ENOENT
     let text: string;
     let mtime: Date;
     try {
@@ -303,8 +313,12 @@ async function waitForPid(dir: string, shimExited: Promise<void>): Promise<numbe
 
 /** The pid file holds "<container pid> <shim pid>". */
 function readPidFile(dir: string, field: 0 | 1): number | undefined {
+  const file = path.join(dir, 'pid');
+  // Polled while a burst of containers starts: a missing file is the common case, and a thrown ENOENT
+  // (an Error with its stack) costs many times the existence check.
+  if (!fs.existsSync(file)) return undefined;
   try {
-    const n = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim().split(/\s+/)[field]);
+    const n = Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[field]);
     return n > 0 ? n : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,10 @@
 // ~18 ms, five times its bare start-up).
 //
 // Protocol (one JSON line each way): {"id":N,"argv":[...],"env":{...}} → {"id":N,"pid":P} or
-// {"id":N,"error":"..."}; {"exit":P} when a child ends. Children start in their own session with
+// {"id":N,"error":"..."}; {"exit":P} when a child ends. A long argument (the shim's program, a few KiB)
+// is sent once as {"define":K,"text":"..."} and then by reference, "refs":{"<argv index>":K}: the
+// launcher decodes every request in turn with the pure-Perl JSON::PP, about a millisecond per shim
+// program, which for 100 pods at once was a queue of its own. Children start in their own session with
 // stdio on /dev/null, as spawn(..., {detached: true, stdio: 'ignore'}) would start them. When the agent
 // goes away the launcher's stdin closes and it exits; its children carry on, reparented to init.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +22,7 @@ use strict; use warnings; use POSIX (); use JSON::PP (); use IO::Select (); use 
 $| = 1;
 my $json = JSON::PP->new->utf8;
 my %mine;
+my %strings;
 $SIG{CHLD} = sub {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     print $json->encode({ exit => $pid + 0 }), "\n" if delete $mine{$pid};
@@ -26,6 +30,10 @@ $SIG{CHLD} = sub {
 };
 while (defined(my $line = <STDIN>)) {
   my $req = eval { $json->decode($line) } or next;
+  if (defined $req->{define}) { $strings{$req->{define}} = $req->{text}; next; }
+  my @argv = @{ $req->{argv} };
+  my $refs = $req->{refs} || {};
+  $argv[$_] = $strings{$refs->{$_}} for keys %$refs;
   my $pid = fork();
   if (!defined $pid) { print $json->encode({ id => $req->{id}, error => "fork: $!" }), "\n"; next; }
   if ($pid == 0) {
@@ -33,7 +41,6 @@ while (defined(my $line = <STDIN>)) {
     POSIX::setsid();
     open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
     %ENV = %{ $req->{env} };
-    my @argv = @{ $req->{argv} };
     if (@argv >= 3 && $argv[0] eq 'perl' && $argv[1] eq '-e') {
       my $program = $argv[2];
       @ARGV = @argv[3 .. $#argv];
@@ -49,6 +56,10 @@ while (defined(my $line = <STDIN>)) {
 }
 `;
 
+/** Arguments this long are sent to the launcher once and then by reference (at most maxStrings of them). */
+const longArgument = 512;
+const maxStrings = 64;
+
 interface Pending {
   resolve(started: { pid: number; exited: Promise<void> }): void;
   reject(err: Error): void;
@@ -61,14 +72,29 @@ export class Spawner {
   private readonly exits = new Map<number, () => void>();
   /** Exits reported before the start reply was read (a process that ends at once). */
   private readonly earlyExits = new Set<number>();
+  /** Long arguments the current launcher has been given once (text → key). */
+  private readonly strings = new Map<string, number>();
 
   /** Starts argv detached, with exactly env; resolves with its pid and a promise of its exit. */
   spawn(argv: string[], env: Record<string, string>): Promise<{ pid: number; exited: Promise<void> }> {
     const proc = this.launcher();
     const id = this.nextId++;
+    const refs: Record<number, number> = {};
+    const sent = argv.map((arg, i) => {
+      if (arg.length < longArgument) return arg;
+      let key = this.strings.get(arg);
+      if (key === undefined && this.strings.size >= maxStrings) return arg; // many distinct ones (user scripts): inline
+      if (key === undefined) {
+        key = this.strings.size + 1;
+        this.strings.set(arg, key);
+        proc.stdin!.write(`${JSON.stringify({ define: key, text: arg })}\n`);
+      }
+      refs[i] = key;
+      return '';
+    });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      proc.stdin!.write(`${JSON.stringify({ id, argv, env })}\n`);
+      proc.stdin!.write(`${JSON.stringify({ id, argv: sent, refs, env })}\n`);
     });
   }
 
@@ -76,6 +102,7 @@ export class Spawner {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return this.proc;
     const proc = spawn('perl', ['-e', launcherProgram], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.proc = proc;
+    this.strings.clear(); // a new launcher knows none
     // The launcher must not keep an otherwise finished process (a test, a CLI run) alive.
     proc.unref();
     (proc.stdin as unknown as { unref?: () => void }).unref?.();
