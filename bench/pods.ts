@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
 import type { HttpApiClient } from '../src/client/http-client.js';
-import { freePort, kubeconfigClient, machineCpuMs, rssMiB, spawnNanokube, startNanokube, stop, summary, treeCpuMs, until } from './support.js';
+import { childPids, freePort, kubeconfigClient, machineCpuMs, rssMiB, spawnNanokube, startNanokube, stop, summary, treeCpuMs, until } from './support.js';
 
 const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const nodes: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
@@ -118,6 +118,8 @@ async function main() {
   await new Promise((r) => setTimeout(r, 3000));
   const agentIdlePct = (100 * (treeCpuMs(agent.pid!, false) - idleFrom.cpu)) / (performance.now() - idleFrom.at);
   const agentRss = rssMiB(agent.pid!);
+  // The node's ingress data plane runs in worker processes of the agent (one per core): counted apart.
+  const dataPlaneRss = childPids(agent.pid!, 'data-plane-worker').map(rssMiB);
 
   const restartMs = startOnly ? NaN : await firstRestartMs(client, work);
   const livenessErrorMs = startOnly ? NaN : await livenessDetectionErrorMs(client, work);
@@ -141,7 +143,8 @@ async function main() {
       + `(machine ${((100 * burstCpu.machineBusy) / burstCpu.machineTotal).toFixed(0)}% busy)`,
     `crash→restarted (first restart): ${restartMs.toFixed(1)} ms (target < 100 ms)`,
     `liveness detection error:         ${livenessErrorMs.toFixed(1)} ms vs ${threshold - 1} × ${period} s after the first failed probe (target < 100 ms)`,
-    `agent RSS with ${podCount} pods:        ${agentRss.toFixed(0)} MiB (target < 150)`,
+    `agent RSS with ${podCount} pods:        ${agentRss.toFixed(0)} MiB (target < 150); its ingress data plane: `
+      + `${dataPlaneRss.length} processes, ${dataPlaneRss.map((r) => r.toFixed(0)).join(' + ') || '0'} MiB`,
     `agent CPU with ${podCount} pods, idle:  ${agentIdlePct.toFixed(1)}% of a core`,
   ].join('\n'));
 }

@@ -27,6 +27,22 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** Child processes of `pid` whose command line contains `marker` (e.g. the ingress data plane's workers). */
+export function childPids(pid: number, marker: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU time (user + system) a process and its descendants have used so far, in ms (Linux, 100 Hz ticks). */
 export function treeCpuMs(pid: number, withDescendants = true): number {
   const children = new Map<number, number[]>();
