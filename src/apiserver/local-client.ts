@@ -11,6 +11,8 @@ import type { ResourceRef } from '../client/resource-ref.js';
 import type { ResourceService, WriteContext } from './resource-service.js';
 import { scaleOf, applyScale } from './scale.js';
 import { applyPatchByType, objectFromApply, type PatchMediaType } from './patch-by-type.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
+import { answerTokenRequest } from './token-request.js';
 
 const patchMedia: Record<PatchType, PatchMediaType> = {
   json: 'application/json-patch+json',
@@ -23,6 +25,8 @@ export class LocalApiClient implements ApiClient {
   constructor(
     private readonly service: ResourceService,
     private readonly registry: Registry,
+    /** Issues service account tokens for serviceaccounts/token posts (the in-process node's projected volumes). */
+    private readonly tokens?: ServiceAccountTokens,
   ) {}
 
   private rt(ref: ResourceRef): ResourceType {
@@ -118,6 +122,9 @@ export class LocalApiClient implements ApiClient {
 
   async post(ref: ResourceRef, ns: string, name: string, subresource: string, body: any): Promise<unknown> {
     const rt = this.rt(ref);
+    if (rt.plural === 'serviceaccounts' && subresource === 'token' && this.tokens) {
+      return answerTokenRequest(body, rt, ns, name, this.service, this.registry, this.tokens);
+    }
     if (rt.plural === 'pods' && subresource === 'binding') {
       await this.service.bindPod(rt, ns, name, body?.target?.name);
       return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };

@@ -24,6 +24,14 @@ export async function serveTokenRequest(
 ): Promise<void> {
   if (req.method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
   const body = decodeObjectBody(await readBody(req), req.headers['content-type']);
+  sendJson(res, 201, await answerTokenRequest(body, rt, info.namespace, info.name, service, registry, tokens));
+}
+
+/** The TokenRequest answered for service account namespace/name (HTTP and in-process clients alike). */
+export async function answerTokenRequest(
+  body: unknown, rt: ResourceType, namespace: string, name: string,
+  service: ResourceService, registry: Registry, tokens: ServiceAccountTokens,
+): Promise<KubeObject> {
   if (!isObject(body)) throw errors.badRequest('the request body must be a TokenRequest object');
   const request = body as KubeObject;
   if (request.kind !== undefined && request.kind !== 'TokenRequest') throw errors.badRequest(`the kind in the data (${request.kind}) is not TokenRequest`);
@@ -36,23 +44,23 @@ export async function serveTokenRequest(
   else if (expirationSeconds > maxExpirationSeconds) errs.push(fe.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
   const ref = isObject(spec.boundObjectRef) ? spec.boundObjectRef as Record<string, any> : undefined;
   if (ref && ref.kind !== 'Pod' && ref.kind !== 'Secret') errs.push(fe.notSupported('spec.boundObjectRef.kind', ref.kind, ['Pod', 'Secret']));
-  if (errs.length > 0) throw invalidError('TokenRequest', 'authentication.k8s.io', info.name, errs);
+  if (errs.length > 0) throw invalidError('TokenRequest', 'authentication.k8s.io', name, errs);
 
-  const sa = await service.get(rt, info.namespace, info.name);
+  const sa = await service.get(rt, namespace, name);
   let bound: BoundObject | undefined;
   if (ref) {
     const plural = ref.kind === 'Pod' ? 'pods' : 'secrets';
-    const obj = await service.get(registry.resource('', 'v1', plural)!, info.namespace, String(ref.name ?? ''));
+    const obj = await service.get(registry.resource('', 'v1', plural)!, namespace, String(ref.name ?? ''));
     if (ref.uid && ref.uid !== obj.metadata.uid) {
       throw new ApiError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
     bound = { kind: ref.kind, name: obj.metadata.name!, uid: obj.metadata.uid! };
   }
-  const { token, expiresAt } = tokens.issue({ namespace: info.namespace, serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! }, bound, audiences }, expirationSeconds);
-  sendJson(res, 201, {
+  const { token, expiresAt } = tokens.issue({ namespace, serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! }, bound, audiences }, expirationSeconds);
+  return {
     kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
-    metadata: { name: sa.metadata.name, namespace: info.namespace, creationTimestamp: null },
+    metadata: { name: sa.metadata.name, namespace, creationTimestamp: null as unknown as string },
     spec: { audiences, expirationSeconds, boundObjectRef: ref ? { kind: ref.kind, apiVersion: 'v1', name: bound!.name, uid: bound!.uid } : null },
     status: { token, expirationTimestamp: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') },
-  });
+  };
 }

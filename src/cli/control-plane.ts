@@ -60,6 +60,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const secrets = loadOrCreateSecrets(opts.dataDir, opts.bindAddress);
   const store = opts.store ?? SqliteStore.open(path.join(opts.dataDir, 'state.db'));
   const registry = defaultRegistry();
+  const serviceAccountTokens = new ServiceAccountTokens(secrets.serviceAccountKeyPem);
   const server = new ApiServer({
     registry,
     store,
@@ -69,7 +70,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     tls: { certPem: secrets.serving.certPem + secrets.ca.certPem, keyPem: secrets.serving.keyPem, caPem: secrets.ca.certPem },
     tokens: new Map([[secrets.adminToken, 'admin'], [secrets.nodeToken, 'system:node']]),
     nodeToken: secrets.nodeToken,
-    serviceAccountTokens: new ServiceAccountTokens(secrets.serviceAccountKeyPem),
+    serviceAccountTokens,
   });
   server.service.addAdmission(new NamespaceLifecycle(() => server.service, registry));
   server.service.addAdmission(new DefaultTolerationSeconds({
@@ -88,7 +89,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const endpointIp = [opts.bindAddress, opts.advertiseHost].find((a) => isIpv4(a) && a !== '0.0.0.0') ?? primaryAddress();
   const kubernetesEndpoints = new KubernetesEndpoints(server.service, registry, endpointIp, port);
   await kubernetesEndpoints.start();
-  const client = new LocalApiClient(server.service, registry);
+  const client = new LocalApiClient(server.service, registry, serviceAccountTokens);
   const controllers = new ControllerManager({ client, kinds: registry.all.filter((k) => verbsOf(k).includes('watch')), nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds, clusterCidr: opts.clusterCidr,
     storageDir: path.resolve(opts.dataDir, 'storage'), rootCaPem: secrets.ca.certPem });
   await controllers.start();

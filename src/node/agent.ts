@@ -15,6 +15,7 @@ import { nodeCapacity, nodeObject, nodeStatus, type NodeIdentity } from './node-
 import type { EnvSources } from './container-env.js';
 import { serviceEnvVars, servicesForPod } from './service-env.js';
 import { VolumeManager } from './volumes/volume-manager.js';
+import { ServiceAccountTokenCache } from './service-account-token-cache.js';
 
 const refs = {
   nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
@@ -55,6 +56,7 @@ export class NodeAgent {
   private stopped = false;
   readonly identity: NodeIdentity;
   readonly volumes: VolumeManager;
+  private readonly tokens: ServiceAccountTokenCache;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.identity = { name: opts.nodeName, address: opts.address, dataDir: opts.dataDir, kubeletPort: opts.kubeletPort, labels: opts.labels };
@@ -64,12 +66,14 @@ export class NodeAgent {
       add: (p) => this.onPod(p),
       update: (_o, p) => this.onPod(p),
       delete: (p) => {
+        this.tokens.forget(p.metadata.uid!);
         const w = this.workers.get(p.metadata.uid!);
         if (w) void w.forceStop();
         else void this.volumes.tearDown(p.metadata.uid!); // a finished pod without a worker
       },
     });
     this.services = new Informer(opts.client, refs.services);
+    this.tokens = new ServiceAccountTokenCache(opts.client);
     this.volumes = new VolumeManager({
       client: opts.client, dataDir: opts.dataDir, nodeAddresses: [opts.address], node: () => this.node,
       sources: () => this.envSources(),
@@ -172,6 +176,7 @@ export class NodeAgent {
       secret: (ns, name) => get(refs.secrets, ns, name),
       serviceEnv: async (pod) => serviceEnvVars(servicesForPod(pod, this.services.list())),
       nodeAllocatable: (this.node?.status?.allocatable as Record<string, string>) ?? nodeCapacity(this.opts.dataDir),
+      serviceAccountToken: (pod, audience, expirationSeconds) => this.tokens.token(pod, audience, expirationSeconds),
     };
   }
 

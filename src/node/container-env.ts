@@ -13,6 +13,8 @@ export interface EnvSources {
   /** {NAME}_SERVICE_HOST-style variables for the pod's namespace (empty until Services exist). */
   serviceEnv(pod: KubeObject): Promise<Record<string, string>>;
   nodeAllocatable: Record<string, string>;
+  /** A token of the pod's service account for a projected serviceAccountToken source (absent: none can be had). */
+  serviceAccountToken?(pod: KubeObject, audience: string | undefined, expirationSeconds: number): Promise<string>;
 }
 
 /** $(VAR) references resolved from `vars`; $$(VAR) is an escaped literal; unknown references stay as written. */

@@ -78,3 +78,37 @@ test('a token bound to a pod stops working when the pod is deleted; tampered tok
   await c.ok('1.33', ['delete', 'pod', 'holder', '--grace-period=0', '--force']);
   await waitFor('the bound token to be refused', async () => /Unauthorized/.test((await c.kubectl('1.33', [`--token=${token}`, 'get', 'pods'])).stderr), 60_000, 250);
 });
+
+test('a projected serviceAccountToken volume holds a token of the pod\'s service account, bound to the pod', async () => {
+  const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+  await c.apply('1.33', [{
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-access' },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'kube-api-access', mountPath: dir, readOnly: true }] }],
+      volumes: [{
+        name: 'kube-api-access',
+        projected: {
+          sources: [
+            { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+          ],
+        },
+      }],
+    },
+  }]);
+  await waitFor('the pod to run', async () => (await c.ok('1.33', ['get', 'pod', 'api-access', '-o', 'jsonpath={.status.phase}'])) === 'Running', 120_000, 250);
+  const pod = JSON.parse(await c.ok('1.33', ['get', 'pod', 'api-access', '-o', 'json']));
+  const token = (await c.ok('1.33', ['exec', 'api-access', '--', 'cat', `${dir}/token`])).trim();
+  assert.equal((await c.ok('1.33', ['exec', 'api-access', '--', 'cat', `${dir}/namespace`])).trim(), 'default');
+  assert.match(await c.ok('1.33', ['exec', 'api-access', '--', 'cat', `${dir}/ca.crt`]), /BEGIN CERTIFICATE/);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+  assert.equal(claims.sub, 'system:serviceaccount:default:default');
+  assert.deepEqual(claims['kubernetes.io'].pod, { name: 'api-access', uid: pod.metadata.uid });
+  assert.equal(claims.exp - claims.iat, 3607);
+  const whoami = JSON.parse(await c.ok('1.33', [`--token=${token}`, 'auth', 'whoami', '-o', 'json']));
+  assert.equal(whoami.status.userInfo.username, 'system:serviceaccount:default:default');
+  await c.ok('1.33', ['delete', 'pod', 'api-access']);
+  await waitFor('the pod\'s token to be refused', async () => /Unauthorized/.test((await c.kubectl('1.33', [`--token=${token}`, 'get', 'pods'])).stderr), 60_000, 250);
+});

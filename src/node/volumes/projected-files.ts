@@ -1,6 +1,6 @@
 // The files of configMap, secret, downwardAPI and projected volumes, as upstream's plugins compute
 // them: every key (or the listed items), the volume's defaultMode or an item's mode, optional
-// sources that may be missing. The atomic writer puts them on disk.
+// sources that may be missing, service account tokens. The atomic writer puts them on disk.
 import type { KubeObject } from '../../api/object.js';
 import type { EnvSources } from '../container-env.js';
 import { ContainerConfigError, fieldValue, resourceValue } from '../container-env.js';
@@ -88,6 +88,12 @@ function addDownwardAPI(payload: Payload, pod: KubeObject, items: any[], mode: n
   }
 }
 
+async function addServiceAccountToken(payload: Payload, pod: KubeObject, src: any, mode: number, sources: EnvSources): Promise<void> {
+  if (!sources.serviceAccountToken) throw new Error('this node cannot request service account tokens');
+  const token = await sources.serviceAccountToken(pod, src.audience || undefined, src.expirationSeconds ?? 3600);
+  add(payload, src.path, Buffer.from(token, 'utf8'), mode);
+}
+
 /** The payload of one volume of these kinds, or undefined when the volume is of another kind. */
 export async function projectedPayload(pod: KubeObject, volume: any, sources: EnvSources): Promise<Payload | undefined> {
   const payload: Payload = new Map();
@@ -103,7 +109,8 @@ export async function projectedPayload(pod: KubeObject, volume: any, sources: En
       if (src.configMap) await addConfigMap(payload, pod, src.configMap, mode, sources);
       else if (src.secret) await addSecret(payload, pod, src.secret.name, src.secret, mode, sources);
       else if (src.downwardAPI) addDownwardAPI(payload, pod, src.downwardAPI.items, mode, sources);
-      // serviceAccountToken and clusterTrustBundle sources need token issuance, which nanokube lacks.
+      else if (src.serviceAccountToken) await addServiceAccountToken(payload, pod, src.serviceAccountToken, mode, sources);
+      else if (src.clusterTrustBundle) throw new Error('clusterTrustBundle projections are not supported by nanokube');
     }
   } else {
     return undefined;
