@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, kubeconfigClient, pct, startNanokube, stop } from './support.js';
+import { removeNodeNetworking } from '../src/cli/node-networking.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -247,6 +248,8 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await stop(proc);
+    // A node's network outlives its agent by design; a bench's is of no use after it.
+    await removeNodeNetworking(os.hostname(), path.join(dir, 'data', 'node'));
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

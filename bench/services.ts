@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
-import { PodNetwork } from '../src/node/network/pod-network.js';
+import { removeNodeNetworking } from '../src/cli/node-networking.js';
 import { killContainers } from '../test/support/cluster.js';
 import { freePort, kubeconfigClient, pct, startNanokube, stop, summary, until } from './support.js';
 
@@ -145,7 +145,7 @@ async function main() {
   } finally {
     await stop(proc);
     killContainers(dataDir);
-    await new PodNetwork(nodeName, path.join(dataDir, 'node')).destroy();
+    await removeNodeNetworking(nodeName, path.join(dataDir, 'node'));
     fs.rmSync(dataDir, { recursive: true, force: true });
     client.close();
   }
