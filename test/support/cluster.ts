@@ -248,7 +248,8 @@ export class TestCluster {
 
   async stop(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    // A process killed by a signal has signalCode set and exitCode still null: it is gone all the same.
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
     const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
@@ -258,7 +259,7 @@ export class TestCluster {
 
   async kill9(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
