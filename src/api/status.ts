@@ -58,6 +58,16 @@ export async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   }
 }
 
+/** The value of a read that may find nothing: NotFound is undefined, other errors are thrown. */
+export async function undefinedIfNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
 /** "pods" or "deployments.apps": how upstream names a resource in messages. */
 export function qualifiedResource(resource: string, group: string): string {
   return group ? `${resource}.${group}` : resource;

@@ -3,7 +3,7 @@
 // bound to) still exists with the uid it names, as upstream's service account authenticator checks.
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/object.js';
-import { ApiError } from '../api/status.js';
+import { undefinedIfNotFound } from '../api/status.js';
 import type { Registry } from '../api/registry.js';
 import type { RequestUser } from '../api/resource-type.js';
 import type { ResourceService } from './resource-service.js';
@@ -58,12 +58,7 @@ export class Authenticator {
     return !!bound && bound.metadata.uid === claims.bound.uid && !bound.metadata.deletionTimestamp;
   }
 
-  private async lookup(plural: string, namespace: string, name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.service.get(this.registry.resource('', 'v1', plural)!, namespace, name);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 404) return undefined;
-      throw e;
-    }
+  private lookup(plural: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return undefinedIfNotFound(this.service.get(this.registry.resource('', 'v1', plural)!, namespace, name));
   }
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
-import { ApiError, errors } from '../api/status.js';
+import { ApiError, errors, undefinedIfNotFound } from '../api/status.js';
 import type { Registry } from '../api/registry.js';
 import type { ResourceType } from '../api/resource-type.js';
 import type { ResourceService } from './resource-service.js';
@@ -65,12 +65,7 @@ export class ResourceProxy {
       : ports.find((p) => p.name === port || String(p.port) === port);
     if (!svcPort) throw errors.notFound('services', '', `${name}:${port}`);
     const endpointsType = this.registry.resource('', 'v1', 'endpoints')!;
-    let endpoints: KubeObject | undefined;
-    try {
-      endpoints = await this.service.get(endpointsType, info.namespace, name);
-    } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404)) throw e;
-    }
+    const endpoints = await undefinedIfNotFound(this.service.get(endpointsType, info.namespace, name));
     const candidates: Target[] = [];
     for (const subset of endpoints?.subsets ?? []) {
       const p = (subset.ports ?? []).find((ep: any) => (ep.name ?? '') === (svcPort.name ?? ''));

@@ -1,7 +1,7 @@
 // HTTP handling of resource requests: maps method, path and query to the ResourceService and
 // renders replies (objects, lists, Tables, watch streams, Status errors).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObject, type KubeObject } from '../api/object.js';
+import { isObject, nowTimestamp, type KubeObject } from '../api/object.js';
 import { ApiError, errors } from '../api/status.js';
 import { apiVersionOf, verbsOf, type ResourceType } from '../api/resource-type.js';
 import type { Registry } from '../api/registry.js';
@@ -217,7 +217,7 @@ export class RestHandler {
     if (!ctx.dryRun && !pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') {
       await this.service.patch(rt, ns, name, (cur) => {
         const conditions = (cur.status?.conditions ?? []).filter((c: any) => c.type !== 'DisruptionTarget');
-        conditions.push({ type: 'DisruptionTarget', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        conditions.push({ type: 'DisruptionTarget', status: 'True', lastTransitionTime: nowTimestamp(),
           reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
         return { ...cur, status: { ...cur.status, conditions } };
       }, { fieldValidation: 'Ignore' }, 'status');

@@ -3,7 +3,7 @@
 // one hour (at least 10 minutes, at most 2^32 s), and a boundObjectRef ties the token to a Pod or
 // Secret that must exist (with the uid given, if one is).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObject, type KubeObject } from '../api/object.js';
+import { isObject, nowTimestamp, type KubeObject } from '../api/object.js';
 import { ApiError, errors } from '../api/status.js';
 import { fe, invalidError, type FieldError } from '../api/field-errors.js';
 import type { Registry } from '../api/registry.js';
@@ -61,6 +61,6 @@ export async function answerTokenRequest(
     kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
     metadata: { name: sa.metadata.name, namespace, creationTimestamp: null as unknown as string },
     spec: { audiences, expirationSeconds, boundObjectRef: ref ? { kind: ref.kind, apiVersion: 'v1', name: bound!.name, uid: bound!.uid } : null },
-    status: { token, expirationTimestamp: expiresAt.toISOString().replace(/\.\d+Z$/, 'Z') },
+    status: { token, expirationTimestamp: nowTimestamp(expiresAt) },
   };
 }

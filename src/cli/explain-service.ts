@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import type { KubeObject } from '../api/object.js';
-import { ApiError } from '../api/status.js';
+import { ApiError, undefinedIfNotFound } from '../api/status.js';
 import { selectorFromMap } from '../api/labels.js';
 import { HttpApiClient } from '../client/http-client.js';
 import type { ResourceRef } from '../client/resource-ref.js';
@@ -61,14 +61,6 @@ function parse(args: string[]) {
   return { help: false as const, name: m[1], namespace: values.namespace, kubeconfig: values.kubeconfig, context: values.context };
 }
 
-async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 404) return undefined;
-    throw e;
-  }
-}
 
 /** One TCP connect: whether something listens at ip:port. */
 function tryConnect(ip: string, port: number): Promise<ConnectResult> {
@@ -104,7 +96,7 @@ async function connects(svc: KubeObject, slices: KubeObject[]): Promise<Record<s
 }
 
 async function gather(client: HttpApiClient, namespace: string, name: string): Promise<ServiceFacts> {
-  const service = await orUndefined(client.get(refs.services, namespace, name));
+  const service = await undefinedIfNotFound(client.get(refs.services, namespace, name));
   const empty = { namespace, name, pods: [], slices: [], events: [], nodes: [], connects: {}, proxy: { inspectable: false as const, why: 'no Service' } };
   if (!service) {
     const [all, namespaces] = await Promise.all([client.list(refs.services, ''), client.list(refs.namespaces, '')]);
@@ -118,7 +110,7 @@ async function gather(client: HttpApiClient, namespace: string, name: string): P
   const [pods, slices, endpoints, events, nodes] = await Promise.all([
     client.list(refs.pods, namespace),
     client.list(refs.slices, namespace, { labelSelector: `${serviceNameLabel}=${name}` }),
-    orUndefined(client.get(refs.endpoints, namespace, name)),
+    undefinedIfNotFound(client.get(refs.endpoints, namespace, name)),
     client.list(refs.events, namespace, { fieldSelector: 'involvedObject.kind=Pod,type=Warning' }),
     client.list(refs.nodes, ''),
   ]);

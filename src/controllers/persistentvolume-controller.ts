@@ -6,7 +6,7 @@
 // claims Pending → Bound → Lost when their volume goes. WaitForFirstConsumer claims wait for a
 // scheduled pod. It also keeps the protection finalizers: a claim used by a pod, or a bound volume,
 // is not removed until that ends.
-import type { KubeObject } from '../api/object.js';
+import { nowTimestamp, type KubeObject } from '../api/object.js';
 import { ApiError } from '../api/status.js';
 import { claimRefIs, findVolumeForClaim, volumeReachableFrom } from '../api/persistent-volume-match.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -348,7 +348,7 @@ export class PersistentVolumeController {
   }
 
   private async setVolumePhase(pv: KubeObject, phase: string, message?: string): Promise<KubeObject> {
-    const status: Record<string, unknown> = { phase, message: message ?? null, lastPhaseTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+    const status: Record<string, unknown> = { phase, message: message ?? null, lastPhaseTransitionTime: nowTimestamp() };
     return this.client.patch(refs.pvs, '', pv.metadata.name!, 'merge', { status }, { subresource: 'status' });
   }
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '../api/object.js';
-import { ApiError } from '../api/status.js';
+import { ApiError, undefinedIfNotFound } from '../api/status.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { ResourceRef } from '../client/resource-ref.js';
 import { Informer } from '../client/informer.js';
@@ -163,14 +163,7 @@ export class NodeAgent {
   }
 
   private envSources(): EnvSources {
-    const get = async (ref: ResourceRef, ns: string, name: string) => {
-      try {
-        return await this.opts.client.get(ref, ns, name);
-      } catch (e) {
-        if (e instanceof ApiError && e.code === 404) return undefined;
-        throw e;
-      }
-    };
+    const get = (ref: ResourceRef, ns: string, name: string) => undefinedIfNotFound(this.opts.client.get(ref, ns, name));
     return {
       configMap: (ns, name) => get(refs.configmaps, ns, name),
       secret: (ns, name) => get(refs.secrets, ns, name),

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { KubeObject } from '../../api/object.js';
 import { matchTerm } from '../../api/node-affinity.js';
-import { ApiError } from '../../api/status.js';
+import { undefinedIfNotFound } from '../../api/status.js';
 import type { ApiClient } from '../../client/api-client.js';
 import type { ResourceRef } from '../../client/resource-ref.js';
 import { prepareHostPath } from './host-path.js';
@@ -22,13 +22,8 @@ export interface ClaimVolume {
   readOnly: boolean;
 }
 
-async function getOrUndefined(client: ApiClient, ref: ResourceRef, ns: string, name: string): Promise<KubeObject | undefined> {
-  try {
-    return await client.get(ref, ns, name);
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 404) return undefined;
-    throw e;
-  }
+function getOrUndefined(client: ApiClient, ref: ResourceRef, ns: string, name: string): Promise<KubeObject | undefined> {
+  return undefinedIfNotFound(client.get(ref, ns, name));
 }
 
 /** Where a PersistentVolume's data is on this machine; throws when this node cannot reach it. */
