@@ -14,6 +14,7 @@ import { UserspaceProxy } from '../proxy/userspace-proxy.js';
 import { LoopbackAddresses, loopbackLabel } from '../proxy/loopback-addresses.js';
 import { tryNet } from '../node/network/net-command.js';
 import { ClusterDns, clusterDomain, withdrawNodeDnsAddress } from '../dns/cluster-dns.js';
+import { runtimeStateDir } from '../node/runtime/runtime-state-dir.js';
 
 export type RuntimeName = 'host' | 'isolated';
 /** kube-proxy's --proxy-mode values nanokube has. */
@@ -103,7 +104,7 @@ export async function removeNodeNetworking(nodeName: string, dataDir: string): P
 }
 
 export function nodeNetworking(opts: NodeNetworkingOptions): NodeNetworking {
-  const stateDir = path.join(opts.dataDir, 'containers');
+  const stateDir = runtimeStateDir(opts.dataDir);
   const cgroupParent = `nanokube/${opts.nodeName}`;
   if (opts.runtime === 'host') {
     const proxy = serviceProxy(opts, nodeNetworkId(opts.nodeName, opts.dataDir));

@@ -147,8 +147,8 @@ export class HostRuntime implements Runtime {
     ]);
     const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...prepared.command] : prepared.command;
     const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', prepared.workingDir || '-', ...command];
-    const { exited: shimExited } = await this.spawner.spawn(argv, cfg.env);
-    const pid = await waitForPid(dir, shimExited);
+    const { exited: shimExited, reported } = await this.spawner.spawn(argv, cfg.env);
+    const pid = await waitForPid(dir, shimExited, reported);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);
   }
 
@@ -298,16 +298,30 @@ export class HostRuntime implements Runtime {
   }
 }
 
-async function waitForPid(dir: string, shimExited: Promise<void>): Promise<number> {
+/** The container's pid: reported by its shim, or read from the pid file (shims run under a prefix do not report). */
+async function waitForPid(dir: string, shimExited: Promise<void>, reported: Promise<number>): Promise<number> {
   let exited = false;
+  let fromReport: number | undefined;
   void shimExited.then(() => (exited = true));
+  let wake: (() => void) | undefined;
+  void reported.then((pid) => {
+    fromReport = pid;
+    wake?.();
+  });
   const deadline = Date.now() + 30_000;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    if (fromReport) return fromReport;
     const pid = readPid(dir);
     if (pid) return pid;
     if (exited && !readPid(dir)) throw new Error('container shim exited before starting the container (is perl installed?)');
     if (Date.now() > deadline) throw new Error('timed out starting the container shim');
-    await new Promise((r) => setTimeout(r, delay));
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, delay);
+      wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
   }
 }
 

@@ -10,7 +10,10 @@ use strict;
 use POSIX ();
 use IO::Select;
 use Time::HiRes ();
-my ($dir, $log, $maxBytes, $maxFiles, $cgroups, $cwd, @cmd) = @ARGV;
+# Package variables, not lexicals: the launcher compiles this program once into a sub that each
+# forked shim calls, and named subs would not see a call's lexicals.
+our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $cwd, @cmd) = @ARGV;
+our $lf;
 sub put { my ($name, $text) = @_; open(my $f, '>', "$dir/$name.tmp") or die; print $f $text; close $f; rename("$dir/$name.tmp", "$dir/$name"); }
 pipe(my $outR, my $outW) or die;
 pipe(my $errR, my $errW) or die;
@@ -32,7 +35,9 @@ if ($pid == 0) {
 $SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT PIPE);
 close $outW; close $errW;
 put('pid', "$pid $$\n");
-open(my $lf, '>>', $log) or die "log $log: $!";
+# Started by the agent's launcher: tell it at once rather than have it poll for the pid file.
+if (defined $main::report) { syswrite($main::report, "{\"started\":$$,\"pid\":$pid}\n"); close $main::report; }
+open($lf, '>>', $log) or die "log $log: $!";
 sub stamp { my ($s, $us) = Time::HiRes::gettimeofday(); return POSIX::strftime('%Y-%m-%dT%H:%M:%S', gmtime($s)) . sprintf('.%06d000Z', $us); }
 sub rotate {
   close $lf;
