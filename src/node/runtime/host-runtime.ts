@@ -8,7 +8,7 @@ import type { ContainerConfig, ContainerHandle, ContainerState, ExecOptions, Run
 import { shimProgram } from './shim.js';
 import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
-import { execInMountNamespace, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
+import { execInMountNamespace, hostMountMode, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
 import { isAlive } from '../process-liveness.js';
 
 interface StoredConfig {
@@ -21,6 +21,9 @@ interface StoredConfig {
   /** Runs in a private mount namespace holding its volumes (exec enters it). */
   mountNamespace?: boolean;
 }
+
+/** The termination message file in a container's state directory. */
+const terminationMessageFileName = 'termination-log';
 
 /** How often a re-adopted container's exit is looked for (no launcher tells of it). */
 const pollMs = 250;
@@ -137,8 +140,9 @@ export class HostRuntime implements Runtime {
     if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
     await Promise.all([fs.promises.mkdir(dir, { recursive: true }), fs.promises.mkdir(path.dirname(cfg.logPath), { recursive: true })]);
     const startedAt = new Date();
+    const mounts = await this.withTerminationMessageFile(cfg, dir);
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
-    const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), cfg.mounts, cfg.command, cfg.workingDir);
+    const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), mounts, cfg.command, cfg.workingDir);
     const mountNamespace = prepared.command !== cfg.command;
     const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin, mountNamespace };
     const [procs] = await Promise.all([
@@ -150,6 +154,24 @@ export class HostRuntime implements Runtime {
     const { exited: shimExited } = await this.spawner.spawn(argv, cfg.env);
     const pid = await waitForPid(dir, shimExited);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);
+  }
+
+  /**
+   * The kubelet's termination message file: an empty file of this start, bind-mounted (last, over any
+   * volume) at terminationMessagePath. Only in a private mount namespace: without one the path would be
+   * the node's own (/dev), so the message is then not available.
+   */
+  private async withTerminationMessageFile(cfg: ContainerConfig, dir: string): Promise<ContainerConfig['mounts']> {
+    if (!cfg.terminationMessagePath || hostMountMode() !== 'namespace') return cfg.mounts;
+    const file = path.join(dir, terminationMessageFileName);
+    await fs.promises.writeFile(file, '', { mode: 0o666 });
+    await fs.promises.chmod(file, 0o666); // whatever the umask: the container may run as any user
+    return [...cfg.mounts, { hostPath: file, containerPath: path.resolve('/', cfg.terminationMessagePath), readOnly: false }];
+  }
+
+  terminationMessageFile(podUid: string, name: string, attempt: number): string | undefined {
+    const file = path.join(this.dir(podUid, name, attempt), terminationMessageFileName);
+    return fs.existsSync(file) ? file : undefined;
   }
 
   private handle(podUid: string, name: string, attempt: number, pid: number, startedAt: Date, shimExited?: Promise<void>): ContainerHandle {
