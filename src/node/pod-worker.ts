@@ -526,7 +526,10 @@ export class PodWorker {
   private async runPostStart(rec: ContainerRecord): Promise<void> {
     const ok = await this.runHook(rec, rec.spec.lifecycle.postStart, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
     if (!ok.ok) {
-      this.deps.events.warning(this.pod, 'FailedPostStartHook', `PostStartHook failed`, fieldPath(rec, rec.kind !== 'app'));
+      const fp = fieldPath(rec, rec.kind !== 'app');
+      this.deps.events.warning(this.pod, 'FailedPostStartHook', `PostStartHook failed`, fp);
+      // The kubelet kills it with the reason as the Killing event's message.
+      this.deps.events.normal(this.pod, 'Killing', 'FailedPostStartHook', fp);
       rec.stopping = 'startup';
       await this.stopContainer(rec, this.gracePeriod(), false);
     }
@@ -542,7 +545,7 @@ export class PodWorker {
       host: this.sandbox?.ip ?? this.deps.nodeIp,
       container: rec.spec,
       exec: (command) => this.deps.runtime.execCommand(this.uid, rec.name, { command }),
-    });
+    }, 'lifecycle');
   }
 
   private gracePeriod(): number {
