@@ -156,6 +156,26 @@ describe('probe and hook handlers', { concurrency: true }, () => {
     }
   });
 
+  test('an exec probe and kubectl exec run a script that only the container\'s volume holds (1.27 and 1.33)', { timeout: 180_000 }, async () => {
+    const dir = `/nanokube-e2e-probe-scripts-${process.pid}`;
+    await c.apply('1.33', [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe-scripts' }, data: { 'check.sh': '#!/bin/sh\necho checked\n' } },
+      {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'script-probe' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          volumes: [{ name: 'scripts', configMap: { name: 'probe-scripts', defaultMode: 0o755 } }],
+          containers: [{
+            name: 'c', image: 'busybox', command: idle, volumeMounts: [{ name: 'scripts', mountPath: dir }],
+            readinessProbe: { exec: { command: [`${dir}/check.sh`] }, periodSeconds: 1 },
+          }],
+        },
+      },
+    ]);
+    await c.ok('1.33', ['wait', '--for=condition=Ready', 'pod/script-probe', '--timeout=90s']);
+    for (const v of kubectlVersions) assert.equal(await c.ok(v, ['exec', 'script-probe', '--', `${dir}/check.sh`]), 'checked\n', `kubectl ${v}`);
+  });
+
   test('readiness successThreshold 3: Ready only after three successes in a row', { timeout: 180_000 }, async () => {
     const dir = path.join(tmp, 'threshold');
     fs.mkdirSync(dir);

@@ -10,6 +10,7 @@ import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
 import { execInMountNamespace, hostMountMode, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
 import { isAlive } from '../process-liveness.js';
+import { runnable } from './runnable.js';
 
 interface StoredConfig {
   command: string[];
@@ -292,11 +293,12 @@ export class HostRuntime implements Runtime {
     const cfg = latest?.cfg;
     const env = cfg?.env ?? {};
     const pid = latest && readPid(latest.dir);
-    if (cfg?.mountNamespace && pid) {
-      const t = execInMountNamespace(pid, opts.command, opts.workingDir ?? cfg.workingDir);
+    const cwd = opts.workingDir ?? cfg?.workingDir;
+    if (cfg?.mountNamespace && pid && runnable(opts.command[0], { ...env, ...opts.env }.PATH, cwd, `/proc/${pid}/root`)) {
+      const t = execInMountNamespace(pid, opts.command, cwd);
       return { ...t, env: { ...env, ...opts.env } };
     }
-    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd: opts.workingDir ?? cfg?.workingDir };
+    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd };
   }
 
   async openStdin(podUid: string, name: string): Promise<Writable | undefined> {
