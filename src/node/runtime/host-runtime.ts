@@ -238,12 +238,19 @@ export class HostRuntime implements Runtime {
   }
 
   signal(podUid: string, name: string, attempt: number, signal: NodeJS.Signals): void {
-    const pid = readPid(this.dir(podUid, name, attempt));
+    const dir = this.dir(podUid, name, attempt);
+    const pid = readPid(dir);
     if (!pid) return;
     try {
       process.kill(-pid, signal); // the container's whole process group
     } catch {
-      // already gone
+      // No such group: gone, or just forked and not yet its own group leader (a kill right after the
+      // start, e.g. a failed postStart hook). Then it is still the shim's child: signal it alone.
+      try {
+        if (parentPid(pid) === readShimPid(dir)) process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
     }
   }
 
@@ -355,6 +362,16 @@ function readPid(dir: string): number | undefined {
 
 function readShimPid(dir: string): number | undefined {
   return readPidFile(dir, 1);
+}
+
+/** A process's parent, from /proc (undefined when it is gone). */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function safeReaddir(dir: string): string[] {
