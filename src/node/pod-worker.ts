@@ -17,6 +17,7 @@ import { buildEnv, commandLine, ContainerConfigError, type EnvSources } from './
 import { Prober, runProbeOnce, type ProbeKind } from './prober.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { computePodStatus } from './pod-status.js';
+import { terminationMessage } from './termination-message.js';
 import { logShowsPortClash } from './host-port-clash.js';
 import { hostPortMappings } from './port-mappings.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
@@ -369,7 +370,7 @@ export class PodWorker {
         logPath: this.logPath(rec.name, attempt), maxLogBytes: this.deps.maxLogBytes, maxLogFiles: this.deps.maxLogFiles,
         memoryLimitBytes: limits.memory ? Number(Quantity.parse(limits.memory).value()) : undefined,
         cpuLimitMilli: limits.cpu ? Number(Quantity.parse(limits.cpu).milliValue()) : undefined,
-        stdin: !!container.stdin, stdinOnce: !!container.stdinOnce,
+        stdin: !!container.stdin, stdinOnce: !!container.stdinOnce, terminationMessagePath: container.terminationMessagePath,
       });
     } catch (e) {
       this.setWaiting(rec, 'CreateContainerError', (e as Error).message, fp);
@@ -495,22 +496,13 @@ export class PodWorker {
     const t: Terminated = {
       exitCode: st.exitCode, reason, startedAt: timestamp(st.startedAt), finishedAt: timestamp(st.finishedAt), containerID: rec.containerID(this.uid, attempt),
     };
-    const msg = this.terminationMessage(rec, st, attempt);
+    const msg = terminationMessage({
+      policy: rec.spec.terminationMessagePolicy, exitCode: st.exitCode,
+      file: this.deps.runtime.terminationMessageFile?.(this.uid, rec.name, attempt), logPath: this.logPath(rec.name, attempt),
+      podContainers: this.containers.size,
+    });
     if (msg) t.message = msg;
     return t;
-  }
-
-  /** terminationMessagePolicy FallbackToLogsOnError: the log's tail when the container failed. */
-  private terminationMessage(rec: ContainerRecord, st: { exitCode: number }, attempt: number): string | undefined {
-    if (rec.spec.terminationMessagePolicy !== 'FallbackToLogsOnError' || st.exitCode === 0) return undefined;
-    try {
-      const lines = fs.readFileSync(this.logPath(rec.name, attempt), 'utf8').trimEnd().split('\n').slice(-80)
-        .map((l) => l.split(' ').slice(3).join(' '));
-      const text = lines.join('\n');
-      return text.length > 2048 ? text.slice(-2048) : text;
-    } catch {
-      return undefined;
-    }
   }
 
   private onExit(rec: ContainerRecord, st: ContainerState & { state: 'exited' }): void {
@@ -534,7 +526,10 @@ export class PodWorker {
   private async runPostStart(rec: ContainerRecord): Promise<void> {
     const ok = await this.runHook(rec, rec.spec.lifecycle.postStart, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
     if (!ok.ok) {
-      this.deps.events.warning(this.pod, 'FailedPostStartHook', `PostStartHook failed`, fieldPath(rec, rec.kind !== 'app'));
+      const fp = fieldPath(rec, rec.kind !== 'app');
+      this.deps.events.warning(this.pod, 'FailedPostStartHook', `PostStartHook failed`, fp);
+      // The kubelet kills it with the reason as the Killing event's message.
+      this.deps.events.normal(this.pod, 'Killing', 'FailedPostStartHook', fp);
       rec.stopping = 'startup';
       await this.stopContainer(rec, this.gracePeriod(), false);
     }
@@ -550,7 +545,7 @@ export class PodWorker {
       host: this.sandbox?.ip ?? this.deps.nodeIp,
       container: rec.spec,
       exec: (command) => this.deps.runtime.execCommand(this.uid, rec.name, { command }),
-    });
+    }, 'lifecycle');
   }
 
   private gracePeriod(): number {

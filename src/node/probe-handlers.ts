@@ -51,22 +51,28 @@ export function runExec(target: ExecTarget, timeoutMs: number): Promise<ProbeRes
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
     child.on('error', (e) => finish({ ok: false, message: `exec failed: ${e.message}` }));
-    child.on('close', (code) => finish({ ok: code === 0, message: output || (code === 0 ? '' : `command exited with ${code}`) }));
+    // The kubelet's message is the command's output alone, also when there is none.
+    child.on('close', (code) => finish({ ok: code === 0, message: output }));
   });
 }
 
+/**
+ * A probe's GET (200–399 is success) or a lifecycle hook's, which only fails when no response comes:
+ * the kubelet ignores a hook's status code.
+ */
 export function runHttpGet(
   scheme: 'HTTP' | 'HTTPS', host: string, port: number, path: string, headers: { name: string; value: string }[], timeoutMs: number,
+  purpose: 'probe' | 'lifecycle' = 'probe',
 ): Promise<ProbeResult> {
   const url = `${scheme.toLowerCase()}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? path : `/${path}`}`;
   return new Promise((resolve) => {
-    const h: Record<string, string> = { 'User-Agent': 'kube-probe/1.33', Accept: '*/*', Connection: 'close' };
+    const h: Record<string, string> = { 'User-Agent': `kube-${purpose}/1.33`, Accept: '*/*', Connection: 'close' };
     for (const x of headers ?? []) h[x.name] = x.value;
     const mod = scheme === 'HTTPS' ? https : http;
     const req = mod.get(url, { headers: h, timeout: timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
-      if (code >= 200 && code < 400) resolve({ ok: true, message: '' });
+      if ((code >= 200 && code < 400) || purpose === 'lifecycle') resolve({ ok: true, message: '' });
       else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
     });
     req.on('timeout', () => {
@@ -118,7 +124,9 @@ export function runGrpc(host: string, port: number, service: string | undefined,
     };
     const timer = setTimeout(() => finish({ ok: false, message: `timeout: health rpc did not complete within ${timeoutMs / 1000}s` }), timeoutMs);
     const client = http2.connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-    client.on('error', () => finish({ ok: false, message: `timeout: failed to connect service "${target}" within ${timeoutMs / 1000}s` }));
+    // The kubelet dials with WithBlock: a refused connection is retried until the timeout.
+    const notConnected = () => finish({ ok: false, message: `timeout: failed to connect service "${target}" within ${timeoutMs / 1000}s: context deadline exceeded` });
+    client.on('error', notConnected);
     // HealthCheckRequest { string service = 1; } in a length-prefixed gRPC message.
     const svc = Buffer.from(service ?? '', 'utf8');
     const msg = svc.length ? Buffer.concat([Buffer.from([0x0a, svc.length]), svc]) : Buffer.alloc(0);
@@ -135,10 +143,10 @@ export function runGrpc(host: string, port: number, service: string | undefined,
       if (t['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(t['grpc-message']));
     });
     req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('error', () => finish({ ok: false, message: `timeout: failed to connect service "${target}" within ${timeoutMs / 1000}s` }));
+    req.on('error', notConnected);
     req.on('end', () => {
       if (grpcStatus !== '0') {
-        finish({ ok: false, message: `rpc error: code = ${grpcCode(grpcStatus)} desc = ${grpcMessage}` });
+        finish({ ok: false, message: grpcFailure(grpcCode(grpcStatus), grpcMessage, timeoutMs) });
         return;
       }
       const body = Buffer.concat(chunks).subarray(5);
@@ -155,4 +163,11 @@ const grpcCodes = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExce
   'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
 function grpcCode(s: string | undefined): string {
   return grpcCodes[Number(s)] ?? 'Unknown';
+}
+
+/** The kubelet's words for a Check call that answered with an error status (an unknown service is NotFound). */
+function grpcFailure(code: string, message: string, timeoutMs: number): string {
+  if (code === 'Unimplemented') return `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${message}`;
+  if (code === 'DeadlineExceeded') return `timeout: health rpc did not complete within ${timeoutMs / 1000}s`;
+  return `error: health rpc probe failed: rpc error: code = ${code} desc = ${message}`;
 }

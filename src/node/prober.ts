@@ -16,14 +16,15 @@ export interface ProberEvents {
   verdict(kind: ProbeKind, ok: boolean, message: string): void;
 }
 
-export function runProbeOnce(probe: any, target: ProbeTarget): Promise<ProbeResult> {
+/** One probe, or with purpose 'lifecycle' one hook handler (whose HTTP status code does not matter). */
+export function runProbeOnce(probe: any, target: ProbeTarget, purpose: 'probe' | 'lifecycle' = 'probe'): Promise<ProbeResult> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.exec) return runExec(target.exec(probe.exec.command ?? []), timeoutMs);
   if (probe.httpGet) {
     const g = probe.httpGet;
     const port = resolvePort(g.port, target.container);
     if (port === undefined) return Promise.resolve({ ok: false, message: `unable to resolve port ${g.port}` });
-    return runHttpGet(g.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', g.host || target.host, port, g.path ?? '/', g.httpHeaders ?? [], timeoutMs);
+    return runHttpGet(g.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP', g.host || target.host, port, g.path ?? '/', g.httpHeaders ?? [], timeoutMs, purpose);
   }
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port, target.container);

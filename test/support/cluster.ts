@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { HttpApiClient } from '../../src/client/http-client.js';
 import { removeNodeNetworking } from '../../src/cli/node-networking.js';
+import { removeHostMounts } from '../../src/node/volumes/host-runtime-mounts.js';
 
 // Compiled, this file is <build>/test/support/cluster.js; the cluster runs from the same build tree, so a
 // private build directory (scripts/build-to.sh) tests its own code.
@@ -285,12 +286,14 @@ export class TestCluster {
   }
 
   async destroy(): Promise<void> {
+    const killed: number[] = [];
     for (const a of this.agents) {
       await a.kill();
-      killContainers(a.dataDir, '');
+      killed.push(...killContainers(a.dataDir, ''));
     }
     await this.stop();
-    killContainers(this.dataDir);
+    killed.push(...killContainers(this.dataDir));
+    await removeMountPoints([path.join(this.dataDir, 'node', 'containers'), ...this.agents.map((a) => path.join(a.dataDir, 'containers'))], killed);
     // Pod namespaces, bridges and rules of the isolated runtime outlive the agents, like containers.
     const nameAt = this.extraArgs.indexOf('--node-name');
     await removeNodeNetworking(nameAt >= 0 ? this.extraArgs[nameAt + 1] : os.hostname(), path.join(this.dataDir, 'node'));
@@ -311,8 +314,9 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Containers outlive the server by design; tests kill what a cluster left behind. */
-export function killContainers(dataDir: string, nodeSubdir = 'node'): void {
+/** Containers outlive the server by design; tests kill what a cluster left behind. Returns the pids signalled. */
+export function killContainers(dataDir: string, nodeSubdir = 'node'): number[] {
+  const signalled: number[] = [];
   const root = path.join(dataDir, nodeSubdir, 'containers');
   const walk = (dir: string, depth: number) => {
     let entries: string[] = [];
@@ -333,8 +337,28 @@ export function killContainers(dataDir: string, nodeSubdir = 'node'): void {
             // gone
           }
         }
+        signalled.push(child, shim);
       }
     }
   };
   walk(root, 0);
+  return signalled;
+}
+
+/**
+ * The mount points the host runtime made on the machine for the pods killed with the cluster (every
+ * root container's /dev/termination-log among them), removed as the pods' deletion would have, once
+ * the killed containers (and so their mount namespaces) are gone.
+ */
+async function removeMountPoints(containerDirs: string[], killed: number[]): Promise<void> {
+  await waitFor('the killed containers to be gone', () => killed.every((pid) => !pid || !alive(pid)), 10_000).catch(() => undefined);
+  for (const dir of containerDirs) {
+    let pods: string[] = [];
+    try {
+      pods = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const uid of pods) removeHostMounts(path.join(dir, uid));
+  }
 }

@@ -8,8 +8,9 @@ import type { ContainerConfig, ContainerHandle, ContainerState, ExecOptions, Run
 import { shimProgram } from './shim.js';
 import { Spawner } from './spawner.js';
 import { CgroupsV1 } from './cgroups.js';
-import { execInMountNamespace, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
+import { execInMountNamespace, hostMountMode, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
 import { isAlive } from '../process-liveness.js';
+import { runnable } from './runnable.js';
 
 interface StoredConfig {
   command: string[];
@@ -21,6 +22,9 @@ interface StoredConfig {
   /** Runs in a private mount namespace holding its volumes (exec enters it). */
   mountNamespace?: boolean;
 }
+
+/** The termination message file in a container's state directory. */
+const terminationMessageFileName = 'termination-log';
 
 /** How often a re-adopted container's exit is looked for (no launcher tells of it). */
 const pollMs = 250;
@@ -137,8 +141,9 @@ export class HostRuntime implements Runtime {
     if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
     await Promise.all([fs.promises.mkdir(dir, { recursive: true }), fs.promises.mkdir(path.dirname(cfg.logPath), { recursive: true })]);
     const startedAt = new Date();
+    const mounts = await this.withTerminationMessageFile(cfg, dir);
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
-    const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), cfg.mounts, cfg.command, cfg.workingDir);
+    const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), mounts, cfg.command, cfg.workingDir);
     const mountNamespace = prepared.command !== cfg.command;
     const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin, mountNamespace };
     const [procs] = await Promise.all([
@@ -150,6 +155,24 @@ export class HostRuntime implements Runtime {
     const { exited: shimExited, reported } = await this.spawner.spawn(argv, cfg.env);
     const pid = await waitForPid(dir, shimExited, reported);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);
+  }
+
+  /**
+   * The kubelet's termination message file: an empty file of this start, bind-mounted (last, over any
+   * volume) at terminationMessagePath. Only in a private mount namespace: without one the path would be
+   * the node's own (/dev), so the message is then not available.
+   */
+  private async withTerminationMessageFile(cfg: ContainerConfig, dir: string): Promise<ContainerConfig['mounts']> {
+    if (!cfg.terminationMessagePath || hostMountMode() !== 'namespace') return cfg.mounts;
+    const file = path.join(dir, terminationMessageFileName);
+    await fs.promises.writeFile(file, '', { mode: 0o666 });
+    await fs.promises.chmod(file, 0o666); // whatever the umask: the container may run as any user
+    return [...cfg.mounts, { hostPath: file, containerPath: path.resolve('/', cfg.terminationMessagePath), readOnly: false }];
+  }
+
+  terminationMessageFile(podUid: string, name: string, attempt: number): string | undefined {
+    const file = path.join(this.dir(podUid, name, attempt), terminationMessageFileName);
+    return fs.existsSync(file) ? file : undefined;
   }
 
   private handle(podUid: string, name: string, attempt: number, pid: number, startedAt: Date, shimExited?: Promise<void>): ContainerHandle {
@@ -215,12 +238,19 @@ export class HostRuntime implements Runtime {
   }
 
   signal(podUid: string, name: string, attempt: number, signal: NodeJS.Signals): void {
-    const pid = readPid(this.dir(podUid, name, attempt));
+    const dir = this.dir(podUid, name, attempt);
+    const pid = readPid(dir);
     if (!pid) return;
     try {
       process.kill(-pid, signal); // the container's whole process group
     } catch {
-      // already gone
+      // No such group: gone, or just forked and not yet its own group leader (a kill right after the
+      // start, e.g. a failed postStart hook). Then it is still the shim's child: signal it alone.
+      try {
+        if (parentPid(pid) === readShimPid(dir)) process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
     }
   }
 
@@ -270,11 +300,12 @@ export class HostRuntime implements Runtime {
     const cfg = latest?.cfg;
     const env = cfg?.env ?? {};
     const pid = latest && readPid(latest.dir);
-    if (cfg?.mountNamespace && pid) {
-      const t = execInMountNamespace(pid, opts.command, opts.workingDir ?? cfg.workingDir);
+    const cwd = opts.workingDir ?? cfg?.workingDir;
+    if (cfg?.mountNamespace && pid && runnable(opts.command[0], { ...env, ...opts.env }.PATH, cwd, `/proc/${pid}/root`)) {
+      const t = execInMountNamespace(pid, opts.command, cwd);
       return { ...t, env: { ...env, ...opts.env } };
     }
-    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd: opts.workingDir ?? cfg?.workingDir };
+    return { file: opts.command[0], args: opts.command.slice(1), env: { ...env, ...opts.env }, cwd };
   }
 
   async openStdin(podUid: string, name: string): Promise<Writable | undefined> {
@@ -345,6 +376,16 @@ function readPid(dir: string): number | undefined {
 
 function readShimPid(dir: string): number | undefined {
   return readPidFile(dir, 1);
+}
+
+/** A process's parent, from /proc (undefined when it is gone). */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function safeReaddir(dir: string): string[] {

@@ -16,6 +16,7 @@ import { podResolvConf } from './isolated-resolv-conf.js';
 import { hostNetworkHostsFile, managedHostsFile } from './isolated-hosts-file.js';
 import { kernelHostname, podHostDomain, podHostname } from './pod-hostname.js';
 import type { PodUtsNamespaces } from './pod-uts-namespaces.js';
+import { runnable } from './runnable.js';
 
 export interface IsolatedRuntimeOptions {
   /** Where the containers' state is kept (as the host runtime's). */
@@ -126,27 +127,13 @@ export class IsolatedRuntime extends HostRuntime {
     const t = super.execCommand(podUid, name, opts);
     const ns = this.namespaces(podUid);
     if (!ns.length) return t;
+    // Entering the container's mount namespace with nsenter (the command was found there): add the pod's namespaces.
+    if (t.file === 'nsenter') return { ...t, args: [...ns, ...t.args] };
     // A command that cannot run is handed over bare, so exec reports it as upstream does ("executable file not found").
     const [file, ...args] = opts.command;
     if (!runnable(file, t.env.PATH, opts.workingDir ?? t.cwd)) return { file, args, env: t.env, cwd: opts.workingDir ?? t.cwd };
-    // Already entering the container's mount namespace with nsenter: add the pod's namespaces.
-    if (t.file === 'nsenter') return { ...t, args: [...ns, ...t.args] };
     return { ...t, file: 'nsenter', args: [...ns, '--', t.file, ...t.args] };
   }
-}
-
-/** Whether `file` names an executable (a path, or a name found on PATH), as the shell would find it. */
-function runnable(file: string, pathVar: string | undefined, cwd: string | undefined): boolean {
-  const ok = (p: string) => {
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return !fs.statSync(p).isDirectory();
-    } catch {
-      return false;
-    }
-  };
-  if (file.includes('/')) return ok(path.resolve(cwd ?? process.cwd(), file));
-  return (pathVar ?? '').split(':').some((dir) => ok(path.resolve(cwd ?? process.cwd(), dir || '.', file)));
 }
 
 function writeFile(file: string, text: string): void {

@@ -62,6 +62,8 @@ export interface ContainerConfig {
    */
   stdin?: boolean;
   stdinOnce?: boolean;
+  /** Where the container finds its termination message file (spec.terminationMessagePath). */
+  terminationMessagePath?: string;
 }
 
 export type ContainerState =
@@ -98,6 +100,11 @@ export interface Runtime {
   signal(podUid: string, name: string, attempt: number, signal: NodeJS.Signals): void;
   /** Containers found in the state directory (running or exited), for re-adoption after a restart. */
   listContainers(): Promise<ContainerHandle[]>;
+  /**
+   * The node's copy of the file a start of the container saw at its terminationMessagePath, or
+   * undefined when it had none (the runtime could not mount one there).
+   */
+  terminationMessageFile?(podUid: string, name: string, attempt: number): string | undefined;
   /** Forget a container's state (after the pod is gone). */
   removeContainer(podUid: string, name: string, attempt: number): Promise<void>;
   /** Where a command run "inside" a container runs: its env, cwd and (isolated) namespaces. */
