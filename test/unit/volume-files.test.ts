@@ -152,7 +152,7 @@ test('without mount namespaces, mountPath becomes a link to the volume when the 
   const taken = path.join(dir, 'taken');
   fs.mkdirSync(taken);
   const prepared = prepareHostMounts(state, [{ hostPath: vol, containerPath: free, readOnly: false }], ['true'], '/w');
-  assert.deepEqual(prepared, { command: ['true'], workingDir: '/w' });
+  assert.deepEqual(prepared, { command: ['true'], workingDir: '/w', shimMounts: ['-'], mountNamespace: false });
   assert.equal(fs.readlinkSync(free), vol);
   prepareHostMounts(state, [{ hostPath: vol, containerPath: free, readOnly: false }], ['true'], undefined); // a restart reuses its own link
   assert.throws(() => prepareHostMounts(path.join(dir, 'other-pod'), [{ hostPath: vol, containerPath: free, readOnly: false }], ['true'], undefined), /cannot mount volume at/);

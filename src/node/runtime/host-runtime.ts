@@ -144,14 +144,14 @@ export class HostRuntime implements Runtime {
     const mounts = await this.withTerminationMessageFile(cfg, dir);
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
     const prepared = prepareHostMounts(path.join(this.stateDir, cfg.podUid), mounts, cfg.command, cfg.workingDir);
-    const mountNamespace = prepared.command !== cfg.command;
+    const mountNamespace = prepared.mountNamespace;
     const stored: StoredConfig = { command: cfg.command, startedAt: startedAt.toISOString(), env: cfg.env, workingDir: cfg.workingDir, stdin: cfg.stdin, mountNamespace };
     const [procs] = await Promise.all([
       this.cgroups.create(this.cgroupName(cfg.podUid, cfg.name, cfg.attempt), cfg.memoryLimitBytes, cfg.cpuLimitMilli),
       fs.promises.writeFile(path.join(dir, 'config.json'), JSON.stringify(stored)),
     ]);
     const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...prepared.command] : prepared.command;
-    const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', prepared.workingDir || '-', ...command];
+    const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', ...prepared.shimMounts, prepared.workingDir || '-', ...command];
     const { exited: shimExited, reported } = await this.spawner.spawn(argv, cfg.env);
     const pid = await waitForPid(dir, shimExited, reported);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);

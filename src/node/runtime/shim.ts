@@ -4,6 +4,7 @@
 // (`<RFC3339Nano> stdout F <line>`) with size-based rotation, then waits for it and records the
 // exit code — so an agent restart loses neither running containers, nor output, nor exit codes.
 // Arguments: stateDir logPath maxLogBytes maxLogFiles cgroupProcsFiles(comma-separated or "-")
+//            mounts("-", or "<unshare nr>,<mount nr>,<n>" then n × src dst readOnly(0|1) madeNoteFile)
 //            workingDir(or "-") command...
 export const shimProgram = String.raw`
 use strict;
@@ -12,7 +13,31 @@ use IO::Select;
 use Time::HiRes ();
 # Package variables, not lexicals: the launcher compiles this program once into a sub that each
 # forked shim calls, and named subs would not see a call's lexicals.
-our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $cwd, @cmd) = @ARGV;
+our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $mountSpec, @rest) = @ARGV;
+our ($sysUnshare, $sysMount, @mounts);
+if ($mountSpec ne '-') { my $n; ($sysUnshare, $sysMount, $n) = split /,/, $mountSpec; @mounts = splice(@rest, 0, 4 * $n); }
+our ($cwd, @cmd) = @rest;
+# In the container's process, before exec: a private mount namespace with each volume bind-mounted at
+# its mount point (made, and noted as made, when missing), read-only ones remounted so.
+sub fail { print STDERR "nanokube: $_[0]\n"; POSIX::_exit(128); }
+sub makePath { my $p = ''; for my $part (grep { length } split m{/}, $_[0]) { $p .= "/$part"; mkdir $p; } }
+sub parentOf { my $p = shift; $p =~ s{/[^/]*$}{}; return length $p ? $p : '/'; }
+sub mountAll {
+  my ($none, $root) = ('none', '/');
+  syscall($sysUnshare + 0, 0x20000) == 0 or fail("unshare: $!");
+  syscall($sysMount + 0, $none, $root, 0, 16384 | 262144, 0) == 0 or fail("making / private: $!");
+  for (my $i = 0; $i < @mounts; $i += 4) {
+    my ($src, $dst, $ro, $made) = @mounts[$i .. $i + 3];
+    # The last other user of a mount point nanokube made may have just removed it: make it again, noted.
+    if (!-e $dst) {
+      if (-d $src) { makePath($dst); } else { makePath(parentOf($dst)); open(my $f, '>>', $dst); close $f; }
+      makePath(parentOf($made));
+      if (open(my $m, '>', $made)) { print $m $dst; close $m; }
+    }
+    syscall($sysMount + 0, $src, $dst, 0, 4096, 0) == 0 or fail("cannot mount $src at $dst: $!");
+    if ($ro) { syscall($sysMount + 0, $none, $dst, 0, 4096 | 32 | 1, 0) == 0 or fail("cannot make $dst read-only: $!"); }
+  }
+}
 our $lf;
 sub put { my ($name, $text) = @_; open(my $f, '>', "$dir/$name.tmp") or die; print $f $text; close $f; rename("$dir/$name.tmp", "$dir/$name"); }
 pipe(my $outR, my $outW) or die;
@@ -27,6 +52,7 @@ if ($pid == 0) {
   open(STDIN, '<', '/dev/null');
   open(STDOUT, '>&', $outW); open(STDERR, '>&', $errW);
   close $outW; close $errW;
+  mountAll() if @mounts;
   if ($cwd ne '-' && !chdir($cwd)) { print STDERR "chdir $cwd: $!\n"; POSIX::_exit(128); }
   exec { $cmd[0] } @cmd;
   print STDERR "exec $cmd[0]: $!\n";
