@@ -1,8 +1,9 @@
 // How the host runtime makes volumes appear at their mountPath. Its containers are process groups
 // on the node, so there are two ways:
-// - as root with util-linux `unshare`: the container's command runs in a private mount namespace
-//   (`unshare -m`, private propagation) where each volume is bind-mounted over its mountPath, then
-//   the command is exec'd (same pid, same process group). Only the container sees the mount; the
+// - as root with util-linux (`nsenter` for exec): the container's command runs in a private mount
+//   namespace (private propagation; made by the shim with system calls, or by `unshare -m` where
+//   their numbers are unknown) where each volume is bind-mounted over its mountPath, then the
+//   command is exec'd (same pid, same process group). Only the container sees the mount; the
 //   node's path is never written to. A missing mount point is created as an empty directory (or
 //   empty file for a file volume), noted machine-wide, and removed by the last pod (of any agent)
 //   that used it, once no mount namespace has anything mounted there (removing it would detach
