@@ -1,4 +1,4 @@
-// Reading a container's CRI-format log files for `kubectl logs`: tail, since, timestamps,
+// Reading a container's CRI-format log file for `kubectl logs`: tail, since, timestamps,
 // limitBytes, and follow (across rotations) until the container exits.
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -26,12 +26,6 @@ function parseLine(line: string): LogLine | undefined {
   return { time: line.slice(0, a), stream: line.slice(a + 1, b), partial: line.slice(b + 1, c) === 'P', text: line.slice(c + 1) };
 }
 
-/** Rotated files first (oldest to newest), then the current one. */
-function logFiles(path: string): string[] {
-  const rotated: string[] = [];
-  for (let i = 1; fs.existsSync(`${path}.${i}`); i++) rotated.push(`${path}.${i}`);
-  return [...rotated.reverse(), path].filter((p) => fs.existsSync(p));
-}
 
 function render(l: LogLine, timestamps: boolean): string {
   const body = l.partial ? l.text : `${l.text}\n`;
@@ -65,12 +59,19 @@ export async function streamLogs(path: string, opts: LogOptions, out: Writable, 
   const budget = new Budget(opts.limitBytes);
   const since = opts.sinceTime?.getTime();
   const keep = (l: LogLine) => since === undefined || Date.parse(l.time) >= since;
+  // The current file only, as the kubelet: `kubectl logs` returns the last rotation.
   let lines: LogLine[] = [];
-  for (const f of logFiles(path)) {
-    for (const raw of fs.readFileSync(f, 'utf8').split('\n')) {
-      const l = raw ? parseLine(raw) : undefined;
-      if (l && keep(l)) lines.push(l);
-    }
+  let text = '';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    text = fs.readFileSync(fd, 'utf8');
+  } catch {
+    // not written yet
+  }
+  for (const raw of text.split('\n')) {
+    const l = raw ? parseLine(raw) : undefined;
+    if (l && keep(l)) lines.push(l);
   }
   if (opts.tailLines !== undefined && opts.tailLines >= 0) {
     // Count whole lines: a partial chunk belongs to the full line that ends it.
@@ -85,53 +86,75 @@ export async function streamLogs(path: string, opts: LogOptions, out: Writable, 
     }
     lines = lines.slice(start);
   }
+  let stopped = false;
   for (const l of lines) {
     const s = budget.take(render(l, !!opts.timestamps));
-    if (s === undefined) return;
+    if (s === undefined) {
+      stopped = true;
+      break;
+    }
     out.write(s);
   }
-  if (!opts.follow || budget.exhausted) return;
+  if (stopped || !opts.follow || budget.exhausted) {
+    if (fd !== undefined) fs.closeSync(fd);
+    return;
+  }
 
-  // Follow: poll the file for growth; a rotation starts the new file from its beginning.
-  let offset = fs.existsSync(path) ? fs.statSync(path).size : 0;
-  let ino = fs.existsSync(path) ? fs.statSync(path).ino : 0;
+  // Follow: poll the open file for growth. When the path names a new file (a rotation), the old one is
+  // read to its end first, then the new one from its beginning.
+  let offset = Buffer.byteLength(text);
   let pending = '';
   let closed = false;
   out.once('close', () => (closed = true));
   let lastCheck = false;
-  for (;;) {
-    if (closed) return;
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(path);
-    } catch {
-      st = undefined;
+  const readNew = (): boolean => {
+    if (fd === undefined) return true;
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return true;
+    const buf = Buffer.alloc(size - offset);
+    fs.readSync(fd, buf, 0, buf.length, offset);
+    offset = size;
+    pending += buf.toString('utf8');
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const l = parseLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+      if (!l || !keep(l)) continue;
+      const s = budget.take(render(l, !!opts.timestamps));
+      if (s === undefined) return false;
+      out.write(s);
+      if (budget.exhausted) return false;
     }
-    if (st && st.ino !== ino) {
-      ino = st.ino;
-      offset = 0;
-    }
-    if (st && st.size > offset) {
-      const fd = fs.openSync(path, 'r');
-      const buf = Buffer.alloc(st.size - offset);
-      fs.readSync(fd, buf, 0, buf.length, offset);
-      fs.closeSync(fd);
-      offset = st.size;
-      pending += buf.toString('utf8');
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const l = parseLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-        if (!l || !keep(l)) continue;
-        const s = budget.take(render(l, !!opts.timestamps));
-        if (s === undefined) return;
-        out.write(s);
-        if (budget.exhausted) return;
+    return true;
+  };
+  try {
+    for (;;) {
+      if (closed) return;
+      if (!readNew()) return;
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(path);
+      } catch {
+        st = undefined;
       }
+      if (st && (fd === undefined || st.ino !== fs.fstatSync(fd).ino)) {
+        if (fd !== undefined) fs.closeSync(fd);
+        fd = undefined;
+        try {
+          fd = fs.openSync(path, 'r');
+        } catch {
+          // rotated again meanwhile: next round
+        }
+        offset = 0;
+        pending = '';
+        if (!readNew()) return;
+      }
+      if (lastCheck) return;
+      // One more read after the container stops, for lines written just before it exited.
+      if (!stillRunning()) lastCheck = true;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (lastCheck) return;
-    // One more read after the container stops, for lines written just before it exited.
-    if (!stillRunning()) lastCheck = true;
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
