@@ -184,18 +184,28 @@ function readLinks(podStateDir: string): string[] {
   return readList(linksFile(podStateDir));
 }
 
-/** Every mount point of every mount namespace on the machine (one mountinfo read per namespace). */
-function mountPointsInUse(): Set<string> {
+/**
+ * Which of `candidates` are a mount point in some mount namespace on the machine (one mountinfo read
+ * per namespace). Newest processes first, stopping once every candidate is found: with every container
+ * in a namespace of its own, a pod's deletion would otherwise read all of them, while a shared mount
+ * point (/dev/termination-log) is usually found in the first.
+ */
+function mountPointsInUse(candidates: string[]): Set<string> {
+  const wanted = new Set(candidates);
   const seen = new Set<string>();
   const points = new Set<string>();
-  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+  const pids = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => b - a);
+  for (const pid of pids) {
+    if (points.size === wanted.size) break;
     try {
       const ns = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
       if (seen.has(ns)) continue;
       seen.add(ns);
       for (const line of fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) {
         const p = line.split(' ')[4];
-        if (p) points.add(p.replace(/\\([0-7]{3})/g, (_m, o) => String.fromCharCode(parseInt(o, 8))));
+        if (!p) continue;
+        const point = p.replace(/\\([0-7]{3})/g, (_m, o) => String.fromCharCode(parseInt(o, 8)));
+        if (wanted.has(point)) points.add(point);
       }
     } catch {
       // the process went away
@@ -211,9 +221,10 @@ function removeMountPoints(podStateDir: string): void {
   fs.rmSync(legacyMountPointsFile(podStateDir), { force: true });
   const used = [...new Set([...readList(mountPointsFile(podStateDir)), ...legacy])];
   if (used.length === 0) return;
-  const inUse = mountPointsInUse();
-  for (const p of used.sort((a, b) => b.length - a.length)) {
-    if (inUse.has(p) || !fs.existsSync(madeEntry(p))) continue;
+  const ours = used.filter((p) => fs.existsSync(madeEntry(p)));
+  const inUse = ours.length ? mountPointsInUse(ours) : new Set<string>();
+  for (const p of ours.sort((a, b) => b.length - a.length)) {
+    if (inUse.has(p)) continue;
     try {
       const st = fs.lstatSync(p);
       if (st.isDirectory()) fs.rmdirSync(p); // fails (and stays) when not empty
