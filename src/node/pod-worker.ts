@@ -417,8 +417,8 @@ export class PodWorker {
     if (!rec || rec.attempt < 0) return undefined;
     const attempt = previous ? rec.attempt - 1 : rec.attempt;
     if (attempt < 0) return undefined;
-    const p = this.logPath(container, attempt);
-    return fs.existsSync(p) ? p : undefined;
+    // A container that has written nothing yet has no file yet: its log is empty.
+    return this.logPath(container, attempt);
   }
 
   containerRunning(container: string): boolean {

@@ -159,6 +159,14 @@ for (const v of kubectlVersions) {
       assert.match(r.stderr, /^to-stderr$/m);
     });
 
+    test('logs of containers that wrote nothing are empty, and exec output does not count as theirs', async () => {
+      for (const c of ['main', 'side', 'done']) {
+        const r = await cluster.kubectl(v, ['logs', 'shell', '-c', c]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, '', `${c}'s log`);
+      }
+    });
+
     test('exec -c picks the container', async () => {
       const r = await cluster.kubectl(v, ['exec', 'shell', '-c', 'side', '--', 'sh', '-c', 'echo $WHO']);
       assert.equal(r.code, 0, r.stderr);

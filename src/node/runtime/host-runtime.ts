@@ -139,7 +139,8 @@ export class HostRuntime implements Runtime {
     // of pods starts hundreds of them. A leftover directory of this attempt is rare: asking first spares
     // fs.promises.rm's lstat, whose ENOENT error (built with its stack) cost more than the rest here.
     if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
-    await Promise.all([fs.promises.mkdir(dir, { recursive: true }), fs.promises.mkdir(path.dirname(cfg.logPath), { recursive: true })]);
+    // The log's directory is the shim's to make, with the first output.
+    await fs.promises.mkdir(dir, { recursive: true });
     const startedAt = new Date();
     const mounts = await this.withTerminationMessageFile(cfg, dir);
     // Volumes: bind mounts in a private mount namespace, or symlinks (see host-runtime-mounts.ts).
