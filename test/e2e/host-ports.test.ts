@@ -172,6 +172,9 @@ test('each pod has its own host name and /etc/hosts with its IP and hostAliases;
     assert.equal((await c.ok(kv, ['exec', 'uts-plain', '-c', 'second', '--', 'hostname'])).trim(), 'uts-plain');
     assert.equal((await c.ok(kv, ['exec', 'uts-named', '--', 'hostname'])).trim(), 'custom-host');
     assert.equal((await c.ok(kv, ['exec', 'uts-hostnet', '--', 'hostname'])).trim(), os.hostname());
+    // /etc/hostname says the same, as the container runtime mounts it.
+    assert.equal(await c.ok(kv, ['exec', 'uts-plain', '-c', 'second', '--', 'cat', '/etc/hostname']), 'uts-plain\n');
+    assert.equal(await c.ok(kv, ['exec', 'uts-named', '--', 'cat', '/etc/hostname']), 'custom-host\n');
   }
   assert.equal(os.hostname(), nodeA, "the node's own host name is untouched");
 

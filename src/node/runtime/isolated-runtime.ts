@@ -4,7 +4,7 @@
 // name (pod-uts-namespaces.ts); every container of the pod runs in both (nsenter around the shim), so
 // they share localhost and host name. hostNetwork pods stay in the node's namespaces. Volumes come
 // from the host runtime's private mount namespaces (volumes/host-runtime-mounts.ts), and so do the
-// pod's resolv.conf and its kubelet-managed /etc/hosts.
+// pod's resolv.conf, its kubelet-managed /etc/hosts and its /etc/hostname.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -25,7 +25,7 @@ export interface IsolatedRuntimeOptions {
   cgroupParent: string;
   network: PodNetwork;
   uts: PodUtsNamespaces;
-  /** Where the pods' resolv.conf and hosts files are kept (in resolv/ and hosts/). */
+  /** Where the pods' resolv.conf, hosts and hostname files are kept (in resolv/, hosts/ and hostname/). */
   filesDir: string;
   clusterDomain: string;
   /** The cluster DNS address for pods' resolv.conf (undefined: not known, pods keep the node's). */
@@ -49,6 +49,11 @@ export class IsolatedRuntime extends HostRuntime {
     return path.join(this.opts.filesDir, 'hosts', podUid);
   }
 
+  /** The pod's /etc/hostname, as the container runtime writes it beside the sandbox (not for hostNetwork pods). */
+  private hostnameFile(podUid: string): string {
+    return path.join(this.opts.filesDir, 'hostname', podUid);
+  }
+
   override async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     const hostname = podHostname(cfg);
     const domain = podHostDomain(cfg, this.opts.clusterDomain);
@@ -69,6 +74,7 @@ export class IsolatedRuntime extends HostRuntime {
     writeFile(this.hostsFile(cfg.podUid), cfg.hostNetwork
       ? hostNetworkHostsFile(cfg.hostAliases)
       : managedHostsFile({ podIps: [ip], hostname, domain, hostAliases: cfg.hostAliases }));
+    if (!cfg.hostNetwork) writeFile(this.hostnameFile(cfg.podUid), `${nodename}\n`);
     return { podUid: cfg.podUid, ip };
   }
 
@@ -81,14 +87,16 @@ export class IsolatedRuntime extends HostRuntime {
     await this.opts.uts.remove(podUid);
     fs.rmSync(this.resolvFile(podUid), { force: true });
     fs.rmSync(this.hostsFile(podUid), { force: true });
+    fs.rmSync(this.hostnameFile(podUid), { force: true });
     await super.removeSandbox(podUid);
   }
 
   override async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
-    // The pod's hosts and resolv.conf files are bind-mounted over /etc, like volumes, unless a volume
-    // already goes there; /etc/hosts writable as the kubelet mounts it.
+    // The pod's hosts, hostname and resolv.conf files are bind-mounted over /etc, like volumes, unless a
+    // volume already goes there; /etc/hosts and /etc/hostname writable as the kubelet and runtime mount them.
     const managed: Mount[] = [
       { hostPath: this.hostsFile(cfg.podUid), containerPath: '/etc/hosts', readOnly: false },
+      { hostPath: this.hostnameFile(cfg.podUid), containerPath: '/etc/hostname', readOnly: false },
       { hostPath: this.resolvFile(cfg.podUid), containerPath: '/etc/resolv.conf', readOnly: true },
     ].filter((m) => fs.existsSync(m.hostPath) && !cfg.mounts.some((v) => v.containerPath === m.containerPath));
     return super.startContainer(managed.length ? { ...cfg, mounts: [...cfg.mounts, ...managed] } : cfg);
@@ -97,7 +105,7 @@ export class IsolatedRuntime extends HostRuntime {
   async pruneSandboxes(keep: Set<string>): Promise<void> {
     await this.network.prune(keep);
     await this.opts.uts.prune(keep);
-    for (const dir of ['resolv', 'hosts']) {
+    for (const dir of ['resolv', 'hosts', 'hostname']) {
       const full = path.join(this.opts.filesDir, dir);
       for (const f of fs.existsSync(full) ? fs.readdirSync(full) : []) {
         if (!keep.has(f.replace(/\.conf$/, ''))) fs.rmSync(path.join(full, f), { force: true });
