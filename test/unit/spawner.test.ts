@@ -49,7 +49,7 @@ test('shims started through the launcher report their container and record its o
     const state = path.join(dir, `shim-${i}`);
     fs.mkdirSync(state);
     const log = path.join(dir, `shim-${i}.log`);
-    const spawned = await s.spawn(['perl', '-e', shimProgram, state, log, '0', '1', '-', '-', '-', '/bin/sh', '-c', `echo out-${i}; echo err-${i} >&2; exit ${i + 3}`], { PATH: '/usr/bin:/bin' });
+    const spawned = await s.spawn(['perl', '-e', shimProgram, state, log, '0', '1', '-', '-', '-', '-', '/bin/sh', '-c', `echo out-${i}; echo err-${i} >&2; exit ${i + 3}`], { PATH: '/usr/bin:/bin' });
     const reported = await deadline(spawned.reported, `shim ${i}'s report`);
     const [child, shim] = fs.readFileSync(path.join(state, 'pid'), 'utf8').trim().split(' ').map(Number);
     assert.equal(reported, child);

@@ -11,6 +11,7 @@ import { CgroupsV1 } from './cgroups.js';
 import { execInMountNamespace, hostMountMode, prepareHostMounts, removeHostMounts } from '../volumes/host-runtime-mounts.js';
 import { isAlive } from '../process-liveness.js';
 import { runnable } from './runnable.js';
+import { shimSyscalls } from './linux-syscalls.js';
 
 interface StoredConfig {
   command: string[];
@@ -128,9 +129,21 @@ export class HostRuntime implements Runtime {
     this.cgroups.remove(podUid);
   }
 
-  /** What the shim runs under: nothing here; the isolated runtime enters the pod's network namespace. */
-  protected launcher(_cfg: ContainerConfig): string[] {
+  /** Namespace files the shim enters before it starts the container: none here; the isolated runtime's pod's. */
+  protected namespaceFiles(_cfg: ContainerConfig): string[] {
     return [];
+  }
+
+  /**
+   * The shim's namespaces argument, and what it must run under instead where it cannot enter them itself
+   * (nsenter, on an architecture whose system call numbers are not known).
+   */
+  private shimNamespaces(cfg: ContainerConfig): { prefix: string[]; args: string[] } {
+    const files = this.namespaceFiles(cfg);
+    if (!files.length) return { prefix: [], args: ['-'] };
+    const calls = shimSyscalls();
+    if (calls) return { prefix: [], args: [`${calls.setns},${files.length}`, ...files] };
+    return { prefix: ['nsenter', ...files.map((f, i) => (i === 0 ? `--net=${f}` : `--uts=${f}`)), '--'], args: ['-'] };
   }
 
   async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {
@@ -152,7 +165,9 @@ export class HostRuntime implements Runtime {
       fs.promises.writeFile(path.join(dir, 'config.json'), JSON.stringify(stored)),
     ]);
     const command = cfg.stdin ? ['perl', '-e', stdinRelayProgram, path.join(dir, 'stdin'), cfg.stdinOnce ? '1' : '0', ...prepared.command] : prepared.command;
-    const argv = [...this.launcher(cfg), 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-', ...prepared.shimMounts, prepared.workingDir || '-', ...command];
+    const ns = this.shimNamespaces(cfg);
+    const argv = [...ns.prefix, 'perl', '-e', shimProgram, dir, cfg.logPath, String(cfg.maxLogBytes), String(cfg.maxLogFiles), procs.length ? procs.join(',') : '-',
+      ...ns.args, ...prepared.shimMounts, prepared.workingDir || '-', ...command];
     const { exited: shimExited, reported } = await this.spawner.spawn(argv, cfg.env);
     const pid = await waitForPid(dir, shimExited, reported);
     return this.handle(cfg.podUid, cfg.name, cfg.attempt, pid, startedAt, shimExited);

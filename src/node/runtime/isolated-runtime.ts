@@ -121,9 +121,12 @@ export class IsolatedRuntime extends HostRuntime {
     return [`--net=${net}`, ...(uts ? [`--uts=${uts}`] : [])];
   }
 
-  protected override launcher(cfg: ContainerConfig): string[] {
-    const ns = this.namespaces(cfg.podUid);
-    return ns.length ? ['nsenter', ...ns, '--'] : [];
+  /** The pod's network namespace, then its UTS namespace (when it has them: not hostNetwork pods). */
+  protected override namespaceFiles(cfg: ContainerConfig): string[] {
+    const net = podNetnsPath(cfg.podUid);
+    if (!fs.existsSync(net)) return [];
+    const uts = this.opts.uts.path(cfg.podUid);
+    return uts ? [net, uts] : [net];
   }
 
   dialPod(podUid: string, port: number): Promise<Duplex> | undefined {

@@ -4,6 +4,7 @@
 // (`<RFC3339Nano> stdout F <line>`) with size-based rotation, then waits for it and records the
 // exit code — so an agent restart loses neither running containers, nor output, nor exit codes.
 // Arguments: stateDir logPath maxLogBytes maxLogFiles cgroupProcsFiles(comma-separated or "-")
+//            namespaces("-", or "<setns nr>,<n>" then n namespace files to enter)
 //            mounts("-", or "<unshare nr>,<mount nr>,<n>" then n × src dst readOnly(0|1) madeNoteFile)
 //            workingDir(or "-") command...
 export const shimProgram = String.raw`
@@ -13,8 +14,18 @@ use IO::Select;
 use Time::HiRes ();
 # Package variables, not lexicals: the launcher compiles this program once into a sub that each
 # forked shim calls, and named subs would not see a call's lexicals.
-our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $mountSpec, @rest) = @ARGV;
+our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $nsSpec, @rest) = @ARGV;
 our ($sysUnshare, $sysMount, @mounts);
+# The pod's namespaces (network, UTS) first, for the shim and so for the container it starts.
+if ($nsSpec ne '-') {
+  my ($sysSetns, $n) = split /,/, $nsSpec;
+  for my $file (splice(@rest, 0, $n)) {
+    open(my $fh, '<', $file) or die "open $file: $!";
+    syscall($sysSetns + 0, fileno($fh), 0) == 0 or die "setns $file: $!";
+    close $fh;
+  }
+}
+my $mountSpec = shift @rest;
 if ($mountSpec ne '-') { my $n; ($sysUnshare, $sysMount, $n) = split /,/, $mountSpec; @mounts = splice(@rest, 0, 4 * $n); }
 our ($cwd, @cmd) = @rest;
 # In the container's process, before exec: a private mount namespace with each volume bind-mounted at

@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mount } from '../runtime/runtime.js';
+import { shimSyscalls } from '../runtime/linux-syscalls.js';
 
 export type HostMountMode = 'namespace' | 'symlink';
 
@@ -32,7 +33,7 @@ export function hostMountMode(): HostMountMode {
 
 /**
  * Runs in the new mount namespace: bind-mount each volume, make read-only ones so, cd, exec. Where the
- * shim cannot make the system calls itself (an architecture not in mountSyscalls); the shim's program
+ * shim cannot make the system calls itself (an architecture linux-syscalls.ts does not know); the shim's program
  * does the same.
  */
 const mountScript = `
@@ -150,7 +151,7 @@ export function prepareHostMounts(podStateDir: string, mounts: Mount[], command:
     const args = mounts.flatMap((m) => [m.hostPath, m.containerPath, m.readOnly ? '1' : '0', madeEntry(m.containerPath)]);
     // The shim makes the namespace and mounts with system calls: the same through unshare(1), sh and
     // mount(8) was three programs started, about 5 ms of CPU per container.
-    const calls = mountSyscalls[process.arch];
+    const calls = shimSyscalls();
     if (calls) return { command, workingDir, shimMounts: [`${calls.unshare},${calls.mount},${mounts.length}`, ...args], mountNamespace: true };
     return {
       command: ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', mountScript, 'nanokube-mounts', String(mounts.length), ...args, workingDir || '-', ...command],
@@ -161,12 +162,6 @@ export function prepareHostMounts(podStateDir: string, mounts: Mount[], command:
   return { command, workingDir, shimMounts: ['-'], mountNamespace: false };
 }
 
-/** System call numbers of unshare(2) and mount(2) where the shim can make the mounts itself. */
-const mountSyscalls: Partial<Record<string, { unshare: number; mount: number }>> = {
-  x64: { unshare: 272, mount: 165 },
-  arm64: { unshare: 97, mount: 40 },
-  riscv64: { unshare: 97, mount: 40 },
-};
 
 function linksFile(podStateDir: string): string {
   return path.join(podStateDir, 'mount-links.json');
