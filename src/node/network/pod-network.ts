@@ -31,6 +31,11 @@ export function podNetnsPath(podUid: string): string {
   return path.join(netnsDir, podNetnsName(podUid));
 }
 
+/** Whether the node has a network interface of this name (in its own namespace). */
+function linkExists(name: string): boolean {
+  return fs.existsSync(`/sys/class/net/${name}`);
+}
+
 /** The host end of a pod's veth pair (interface names have at most 15 characters). */
 function hostVethName(podUid: string): string {
   return `nkv${podUid.replace(/-/g, '').slice(0, 12)}`;
@@ -157,9 +162,10 @@ export class PodNetwork {
     const veth = hostVethName(podUid);
     if (known && fs.existsSync(podNetnsPath(podUid)) && (await tryNet('ip', ['link', 'show', veth])) === undefined) return known;
     const ip = this.ips.allocate(podUid);
-    // A half-made namespace from an interrupted attempt goes first.
-    await tryNet('ip', ['link', 'del', veth]);
-    await tryNet('ip', ['netns', 'del', ns]);
+    // A half-made namespace from an interrupted attempt goes first (asked before: each ip(8) run costs
+    // the agent a fork, milliseconds of its event loop, and a burst of pods has none to remove).
+    if (linkExists(veth)) await tryNet('ip', ['link', 'del', veth]);
+    if (fs.existsSync(podNetnsPath(podUid))) await tryNet('ip', ['netns', 'del', ns]);
     await runNet('ip', ['-batch', '-'], [
       `netns add ${ns}`,
       `link add ${veth} type veth peer name eth0 netns ${ns}`,
@@ -182,8 +188,8 @@ export class PodNetwork {
     await this.hostPorts.remove(podUid);
     if (!this.ips.get(podUid) && !fs.existsSync(podNetnsPath(podUid))) return;
     // Deleting the namespace deletes its end of the veth pair, and with it the host end.
-    await tryNet('ip', ['netns', 'del', podNetnsName(podUid)]);
-    await tryNet('ip', ['link', 'del', hostVethName(podUid)]);
+    if (fs.existsSync(podNetnsPath(podUid))) await tryNet('ip', ['netns', 'del', podNetnsName(podUid)]);
+    if (linkExists(hostVethName(podUid))) await tryNet('ip', ['link', 'del', hostVethName(podUid)]);
     this.ips.release(podUid);
   }
 
