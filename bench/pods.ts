@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceRef } from '../src/client/resource-ref.js';
 import type { HttpApiClient } from '../src/client/http-client.js';
+import { removeNodeNetworking } from '../src/cli/node-networking.js';
 import { childPids, freePort, kubeconfigClient, machineCpuMs, rssMiB, spawnNanokube, startNanokube, stop, summary, treeCpuMs, until } from './support.js';
 
 const pods: ResourceRef = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
@@ -15,6 +16,8 @@ const nodes: ResourceRef = { group: '', version: 'v1', kind: 'Node', plural: 'no
 const podCount = Number(process.env.BENCH_PODS ?? 100);
 /** BENCH_START_ONLY=1 measures the 100 pods' start alone (for quick A/B runs of that figure). */
 const startOnly = process.env.BENCH_START_ONLY === '1';
+/** BENCH_RUNTIME=isolated runs the pods in their own network and UTS namespaces (root, nft). */
+const runtime = process.env.BENCH_RUNTIME === 'isolated' ? 'isolated' : 'host';
 const period = 1;
 const threshold = 3;
 const nodeName = 'bench-node';
@@ -72,7 +75,7 @@ async function main() {
   const client = kubeconfigClient(path.join(dataDir, 'kubeconfig'), 16);
   const token = fs.readFileSync(path.join(dataDir, 'pki', 'node.token'), 'utf8').trim();
   const agent = spawnNanokube(['agent', '--server', `https://127.0.0.1:${port}`, '--token', token,
-    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', 'host', '--ingress-http-port', '0', '--ingress-https-port', '0']);
+    '--node-name', nodeName, '--data-dir', path.join(dataDir, 'agent'), '--runtime', runtime, '--ingress-http-port', '0', '--ingress-https-port', '0']);
   // Ready, and done starting: a node's first start also makes its ingress certificate (two RSA keys, a
   // second of CPU), which is not what a burst of pods on a running node costs.
   await until('the node to be Ready with its ingress serving', async () => {
@@ -131,11 +134,13 @@ async function main() {
   await until('every bench pod to be gone', async () => ((await client.list(pods, 'default')).items.length === 0 ? true : undefined));
   client.close();
   await stop(agent);
+  // The isolated runtime's bridge, rules and namespaces outlive the agent, as its containers do.
+  if (runtime === 'isolated') await removeNodeNetworking(nodeName, path.join(dataDir, 'agent'));
   await stop(server);
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   console.log([
-    `bench/pods (${os.cpus().length} cores, node ${process.version}, host runtime, ${podCount} pods)`,
+    `bench/pods (${os.cpus().length} cores, node ${process.version}, ${runtime} runtime, ${podCount} pods)`,
     `create→Running, ${podCount} at once:  ${summary([...runningAfter.values()])} (target p99 < 300 ms)`,
     `  of which create→bound:         ${summary([...scheduledAfter.values()])}`,
     `  CPU until the last was Running: server ${burstCpu.server.toFixed(0)} ms, agent ${burstCpu.agentNode.toFixed(0)} ms + its launcher, shims and containers ${(burstCpu.agent - burstCpu.agentNode).toFixed(0)} ms, `
