@@ -16,6 +16,8 @@ use Time::HiRes ();
 # forked shim calls, and named subs would not see a call's lexicals.
 our ($dir, $log, $maxBytes, $maxFiles, $cgroups, $nsSpec, @rest) = @ARGV;
 our ($sysUnshare, $sysMount, @mounts);
+# Its files go in its state directory, never at the root of the node's file system.
+$dir =~ m{^/.} or die "state directory $dir";
 # The pod's namespaces (network, UTS) first, for the shim and so for the container it starts.
 if ($nsSpec ne '-') {
   my ($sysSetns, $n) = split /,/, $nsSpec;
