@@ -18,6 +18,7 @@ import { Prober, runProbeOnce, type ProbeKind } from './prober.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { computePodStatus } from './pod-status.js';
 import { terminationMessage } from './termination-message.js';
+import { hookFailureMessage } from './lifecycle-hook-message.js';
 import { logShowsPortClash } from './host-port-clash.js';
 import { hostPortMappings } from './port-mappings.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
@@ -527,7 +528,7 @@ export class PodWorker {
     const ok = await this.runHook(rec, rec.spec.lifecycle.postStart, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
     if (!ok.ok) {
       const fp = fieldPath(rec, rec.kind !== 'app');
-      this.deps.events.warning(this.pod, 'FailedPostStartHook', `PostStartHook failed`, fp);
+      this.deps.events.warning(this.pod, 'FailedPostStartHook', hookFailureMessage(rec.spec.lifecycle.postStart, rec.name, this.pod, ok), fp);
       // The kubelet kills it with the reason as the Killing event's message.
       this.deps.events.normal(this.pod, 'Killing', 'FailedPostStartHook', fp);
       rec.stopping = 'startup';
@@ -564,7 +565,7 @@ export class PodWorker {
         this.runHook(rec, rec.spec.lifecycle.preStop, Math.max(1000, deadline - Date.now())),
         handle.exited.then(() => ({ ok: true, message: '' })),
       ]);
-      if (!r.ok) this.deps.events.warning(this.pod, 'FailedPreStopHook', `PreStopHook failed`, fp);
+      if (!r.ok) this.deps.events.warning(this.pod, 'FailedPreStopHook', hookFailureMessage(rec.spec.lifecycle.preStop, rec.name, this.pod, r), fp);
     }
     this.deps.runtime.signal(this.uid, rec.name, handle.attempt, 'SIGTERM');
     const killTimer = setTimeout(() => this.deps.runtime.signal(this.uid, rec.name, handle.attempt, 'SIGKILL'), Math.max(0, deadline - Date.now()));

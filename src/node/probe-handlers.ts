@@ -9,6 +9,8 @@ export interface ProbeResult {
   ok: boolean;
   /** Upstream's failure text, e.g. "HTTP probe failed with statuscode: 500". */
   message: string;
+  /** An exec handler's exit code, when its command ran to the end. */
+  exitCode?: number;
 }
 
 export interface ExecTarget {
@@ -52,7 +54,7 @@ export function runExec(target: ExecTarget, timeoutMs: number): Promise<ProbeRes
     child.stderr!.on('data', collect);
     child.on('error', (e) => finish({ ok: false, message: `exec failed: ${e.message}` }));
     // The kubelet's message is the command's output alone, also when there is none.
-    child.on('close', (code) => finish({ ok: code === 0, message: output }));
+    child.on('close', (code) => finish({ ok: code === 0, message: output, exitCode: code ?? undefined }));
   });
 }
 

@@ -109,7 +109,7 @@ describe('probe and hook handlers', { concurrency: true }, () => {
     assert.ok([0, 143].includes(containerStatus(p, 'c').lastState.terminated.exitCode), JSON.stringify(containerStatus(p, 'c').lastState));
     for (const v of kubectlVersions) {
       const desc = await c.ok(v, ['describe', 'pod', 'poststart-fails']);
-      assert.match(desc, /Warning\s+FailedPostStartHook\s+.*PostStartHook failed/, `kubectl ${v}`);
+      assert.match(desc, new RegExp(`Warning\\s+FailedPostStartHook\\s+.*HTTP lifecycle hook \\(/nothing-here\\) for Container "c" in Pod "poststart-fails_default\\(${p.metadata.uid}\\)" failed - error: Get "http://[^"]+/nothing-here": dial tcp [^ ]+: connect: connection refused`), `kubectl ${v}`);
       assert.match(desc, /Normal\s+Killing\s+.*FailedPostStartHook/, `kubectl ${v}`);
     }
   });
