@@ -13,6 +13,17 @@ import { isAlive } from '../process-liveness.js';
 import { runnable } from './runnable.js';
 import { shimSyscalls } from './linux-syscalls.js';
 
+/** A namespace of a pod, by the file that holds it (under /run/netns, or a bind-mounted UTS namespace). */
+export interface PodNamespace {
+  kind: 'net' | 'uts';
+  file: string;
+}
+
+/** nsenter(1)'s options for entering them. */
+export function nsenterFlags(ns: PodNamespace[]): string[] {
+  return ns.map((n) => `--${n.kind}=${n.file}`);
+}
+
 interface StoredConfig {
   command: string[];
   startedAt: string;
@@ -129,8 +140,8 @@ export class HostRuntime implements Runtime {
     this.cgroups.remove(podUid);
   }
 
-  /** Namespace files the shim enters before it starts the container: none here; the isolated runtime's pod's. */
-  protected namespaceFiles(_cfg: ContainerConfig): string[] {
+  /** The pod's namespaces its containers run in: none here; the isolated runtime's network and UTS ones. */
+  protected podNamespaces(_podUid: string): PodNamespace[] {
     return [];
   }
 
@@ -139,11 +150,11 @@ export class HostRuntime implements Runtime {
    * (nsenter, on an architecture whose system call numbers are not known).
    */
   private shimNamespaces(cfg: ContainerConfig): { prefix: string[]; args: string[] } {
-    const files = this.namespaceFiles(cfg);
-    if (!files.length) return { prefix: [], args: ['-'] };
+    const ns = this.podNamespaces(cfg.podUid);
+    if (!ns.length) return { prefix: [], args: ['-'] };
     const calls = shimSyscalls();
-    if (calls) return { prefix: [], args: [`${calls.setns},${files.length}`, ...files] };
-    return { prefix: ['nsenter', ...files.map((f, i) => (i === 0 ? `--net=${f}` : `--uts=${f}`)), '--'], args: ['-'] };
+    if (calls) return { prefix: [], args: [`${calls.setns},${ns.length}`, ...ns.map((n) => n.file)] };
+    return { prefix: ['nsenter', ...nsenterFlags(ns), '--'], args: ['-'] };
   }
 
   async startContainer(cfg: ContainerConfig): Promise<ContainerHandle> {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ContainerConfig, ContainerHandle, ExecOptions, Mount, Sandbox, SandboxConfig } from './runtime.js';
-import { HostRuntime } from './host-runtime.js';
+import { HostRuntime, nsenterFlags, type PodNamespace } from './host-runtime.js';
 import { PodNetwork, podNetnsPath } from '../network/pod-network.js';
 import { dialInNetns } from './isolated-port-forward.js';
 import { podResolvConf } from './isolated-resolv-conf.js';
@@ -113,20 +113,12 @@ export class IsolatedRuntime extends HostRuntime {
     }
   }
 
-  /** The pod's network and UTS namespaces, unless it uses the host's (decided at createSandbox). */
-  private namespaces(podUid: string): string[] {
+  /** The pod's network namespace, then its UTS namespace, unless it uses the host's (decided at createSandbox). */
+  protected override podNamespaces(podUid: string): PodNamespace[] {
     const net = podNetnsPath(podUid);
     if (!fs.existsSync(net)) return [];
     const uts = this.opts.uts.path(podUid);
-    return [`--net=${net}`, ...(uts ? [`--uts=${uts}`] : [])];
-  }
-
-  /** The pod's network namespace, then its UTS namespace (when it has them: not hostNetwork pods). */
-  protected override namespaceFiles(cfg: ContainerConfig): string[] {
-    const net = podNetnsPath(cfg.podUid);
-    if (!fs.existsSync(net)) return [];
-    const uts = this.opts.uts.path(cfg.podUid);
-    return uts ? [net, uts] : [net];
+    return [{ kind: 'net', file: net }, ...(uts ? [{ kind: 'uts' as const, file: uts }] : [])];
   }
 
   dialPod(podUid: string, port: number): Promise<Duplex> | undefined {
@@ -136,7 +128,7 @@ export class IsolatedRuntime extends HostRuntime {
 
   override execCommand(podUid: string, name: string, opts: ExecOptions) {
     const t = super.execCommand(podUid, name, opts);
-    const ns = this.namespaces(podUid);
+    const ns = nsenterFlags(this.podNamespaces(podUid));
     if (!ns.length) return t;
     // Entering the container's mount namespace with nsenter (the command was found there): add the pod's namespaces.
     if (t.file === 'nsenter') return { ...t, args: [...ns, ...t.args] };

@@ -43,25 +43,23 @@ while (defined(my $line = <STDIN>)) {
   if ($kind eq 'D') { utf8::decode($payload); $strings{$key} = $payload; next; }
   utf8::decode($payload);
   my @f = split /\0/, $payload, -1;
-  my $req = { id => $key + 0 };
+  my $id = $key + 0;
   my @argv = fields(\@f);
   my %refs = map { split /:/ } fields(\@f);
   my %env = fields(\@f);
-  $req->{env} = \%env;
-  my $refs = \%refs;
-  $argv[$_] = $strings{$refs->{$_}} for keys %$refs;
+  $argv[$_] = $strings{$refs{$_}} for keys %refs;
   my ($inline, $run) = (@argv >= 3 && $argv[0] eq 'perl' && $argv[1] eq '-e');
   # A program sent by reference (the shim) is compiled once into a sub; it must read @ARGV by name,
   # since a bare "shift" in a sub means @_ (given a copy of the arguments).
-  if ($inline && defined $refs->{2}) { $run = $compiled{$refs->{2}} //= (eval "sub { no strict; no warnings; $argv[2]\n; }" || sub { POSIX::_exit(255) }); }
+  if ($inline && defined $refs{2}) { $run = $compiled{$refs{2}} //= (eval "sub { no strict; no warnings; $argv[2]\n; }" || sub { POSIX::_exit(255) }); }
   my $pid = fork();
-  if (!defined $pid) { print $json->encode({ id => $req->{id}, error => "fork: $!" }), "\n"; next; }
+  if (!defined $pid) { print $json->encode({ id => $id, error => "fork: $!" }), "\n"; next; }
   if ($pid == 0) {
     $SIG{CHLD} = 'DEFAULT';
     POSIX::setsid();
     open($report, '>&', \*STDOUT);
     open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
-    %ENV = %{ $req->{env} };
+    %ENV = %env;
     if ($inline) {
       @ARGV = @argv[3 .. $#argv];
       $0 = join(' ', 'perl', '-e', '(nanokube)', @ARGV);
@@ -73,7 +71,7 @@ while (defined(my $line = <STDIN>)) {
     exec { $argv[0] } @argv or POSIX::_exit(127);
   }
   $mine{$pid} = 1;
-  print $json->encode({ id => $req->{id}, pid => $pid + 0 }), "\n";
+  print $json->encode({ id => $id, pid => $pid + 0 }), "\n";
   # A child that ended before it was recorded as ours (the signal came between fork and here).
   if (delete $early{$pid}) { delete $mine{$pid}; print $json->encode({ exit => $pid + 0 }), "\n"; }
 }

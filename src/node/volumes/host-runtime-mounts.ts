@@ -32,9 +32,9 @@ export function hostMountMode(): HostMountMode {
 }
 
 /**
- * Runs in the new mount namespace: bind-mount each volume, make read-only ones so, cd, exec. Where the
- * shim cannot make the system calls itself (an architecture linux-syscalls.ts does not know); the shim's program
- * does the same.
+ * Runs in the new mount namespace: bind-mount each volume, make read-only ones so, cd, exec. Used only
+ * where the shim cannot make these system calls itself (an architecture linux-syscalls.ts does not
+ * know); the shim's own code does the same.
  */
 const mountScript = `
 n=$1; shift
@@ -161,7 +161,6 @@ export function prepareHostMounts(podStateDir: string, mounts: Mount[], command:
   linkMounts(podStateDir, mounts);
   return { command, workingDir, shimMounts: ['-'], mountNamespace: false };
 }
-
 
 function linksFile(podStateDir: string): string {
   return path.join(podStateDir, 'mount-links.json');
