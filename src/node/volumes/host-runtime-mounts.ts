@@ -219,17 +219,15 @@ function removeMountPoints(podStateDir: string): void {
   const inUse = ours.length ? mountPointsInUse(ours) : new Set<string>();
   for (const p of ours.sort((a, b) => b.length - a.length)) {
     if (inUse.has(p)) continue;
-    // The note goes before the path: an agent that makes the path again in between notes it afresh,
-    // and removing the note after that would leave its mount point unowned for good.
-    fs.rmSync(madeEntry(p), { force: true });
     try {
       const st = fs.lstatSync(p);
       if (st.isDirectory()) fs.rmdirSync(p); // fails (and stays) when not empty
       else if (st.isFile() && st.size === 0) fs.unlinkSync(p);
-      else markMade(p);
+      else continue;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') markMade(p); // not empty: kept, and still ours
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') continue; // not empty: kept, and still ours
     }
+    fs.rmSync(madeEntry(p), { force: true });
   }
   fs.rmSync(mountPointsFile(podStateDir), { force: true });
 }
